@@ -1,0 +1,68 @@
+"""Build the Cython engine (src/engine/*.pyx) as extension modules inside the pyddb package.
+
+Each ``src/engine/NAME.pyx`` becomes ``pyddb._engine.NAME``. Cython resolves ``cimport`` by dotted module
+name, so the ``.pxd`` design sheets are staged under ``build/cython-include/pyddb/_engine/`` and that folder is
+the include path (see shared/STYLE.md, build note). One set of directives; ``PYDDB_CYTHON_DEBUG=1`` adds
+bounds checks and line tracing, ``PYDDB_ANNOTATE=1`` writes the HTML annotation.
+"""
+import glob
+import os
+import shutil
+import sys
+
+from setuptools import Extension, setup
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEBUG = os.environ.get("PYDDB_CYTHON_DEBUG") == "1"
+ANNOTATE = os.environ.get("PYDDB_ANNOTATE") == "1"
+
+CYTHON_DIRECTIVES = {
+    "language_level": 3,
+    "boundscheck": DEBUG,
+    "wraparound": DEBUG,
+    "cdivision": not DEBUG,
+    "initializedcheck": DEBUG,
+    "embedsignature": True,
+}
+if DEBUG:
+    CYTHON_DIRECTIVES.update({"linetrace": True, "binding": True})
+
+
+def stage_pxd():
+    """Copy src/engine/*.pxd to build/cython-include/pyddb/_engine/ so `cimport` finds them by name."""
+    inc = os.path.join(HERE, "build", "cython-include")
+    dst = os.path.join(inc, "pyddb", "_engine")
+    os.makedirs(dst, exist_ok=True)
+    for d in (os.path.join(inc, "pyddb"), dst):
+        open(os.path.join(d, "__init__.pxd"), "a").close()
+    for pxd in glob.glob(os.path.join(HERE, "src", "engine", "*.pxd")):
+        target = os.path.join(dst, os.path.basename(pxd))
+        if not os.path.exists(target) or open(pxd, "rb").read() != open(target, "rb").read():
+            shutil.copyfile(pxd, target)
+    return inc
+
+
+def extensions():
+    from Cython.Build import cythonize
+
+    macros = [("NPY_NO_DEPRECATED_API", "0")]
+    if DEBUG:
+        macros += [("CYTHON_TRACE", "1"), ("CYTHON_TRACE_NOGIL", "1")]
+    cflags = ["-O0", "-g"] if DEBUG else ["-O2"]
+    if sys.platform == "win32":
+        cflags = []
+    exts = []
+    for pyx in sorted(glob.glob(os.path.join("src", "engine", "*.pyx"))):
+        name = os.path.splitext(os.path.basename(pyx))[0]
+        exts.append(Extension("pyddb._engine." + name, [pyx], define_macros=macros, extra_compile_args=cflags))
+    return cythonize(
+        exts,
+        include_path=[stage_pxd()],
+        compiler_directives=CYTHON_DIRECTIVES,
+        annotate=ANNOTATE,
+        nthreads=int(os.environ.get("PYDDB_BUILD_JOBS", "0")),
+        language_level=3,
+    )
+
+
+setup(ext_modules=extensions())
