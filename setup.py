@@ -3,7 +3,8 @@
 Each ``src/engine/NAME.pyx`` becomes ``pyddb._engine.NAME``. Cython resolves ``cimport`` by dotted module
 name, so the ``.pxd`` design sheets are staged under ``build/cython-include/pyddb/_engine/`` and that folder is
 the include path (see shared/STYLE.md, build note). One set of directives; ``PYDDB_CYTHON_DEBUG=1`` adds
-bounds checks and line tracing, ``PYDDB_ANNOTATE=1`` writes the HTML annotation.
+bounds checks and line tracing, ``PYDDB_ANNOTATE=1`` writes the HTML annotation, and
+``PYDDB_BUILD_ONLY=btree,wal`` (development) rebuilds only those modules in place.
 """
 import glob
 import os
@@ -51,9 +52,12 @@ def extensions():
     cflags = ["-O0", "-g"] if DEBUG else ["-O2"]
     if sys.platform == "win32":
         cflags = []
+    only = [n for n in os.environ.get("PYDDB_BUILD_ONLY", "").split(",") if n]   # dev: rebuild a subset
     exts = []
     for pyx in sorted(glob.glob(os.path.join("src", "engine", "*.pyx"))):
         name = os.path.splitext(os.path.basename(pyx))[0]
+        if only and name not in only:
+            continue
         exts.append(Extension("pyddb._engine." + name, [pyx], define_macros=macros, extra_compile_args=cflags))
     return cythonize(
         exts,
