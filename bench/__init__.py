@@ -1,0 +1,1 @@
+"""pyddb benchmarks: the engine against LMDB and SQLite (engine_bench), run outside the test suite."""
