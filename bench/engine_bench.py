@@ -360,12 +360,12 @@ def print_table(result, names):
             row += ["%.2f" % ratios[o][m] if m in ratios.get(o, {}) else "-" for o in others]
         t = tmap.get(m)
         if t:
-            cell = "%s %s" % (t["target"], "" if t["over"] == "lmdb" else "single-thread")
+            cell = "%s %s" % (t["target"], "LMDB" if t["over"] == "lmdb" else "1-thread")
             if t["verdict"]:
                 cell += " %s" % t["verdict"]
                 if t["over"] != "lmdb":
                     cell += " (%.2fx)" % t["ratio"]
-            row.append(cell.replace("  ", " "))
+            row.append(cell)
         else:
             row.append("")
         rows.append(row)
@@ -377,8 +377,8 @@ def print_table(result, names):
     print("  ".join("-" * w for w in widths))
     for r in rows:
         print(line(r))
-    print("(medians of %d repeats; ratios are medians of paired per-repeat ratios)"
-          % result["runs"][names[0]]["get"].__len__())
+    print("(medians of %d repeats, bulk load of %d; ratios are medians of paired per-repeat ratios)"
+          % (result["config"]["repeat"], result["config"]["load_repeats"]))
 
 
 def machine_info():
