@@ -68,5 +68,6 @@ cdef class Wal:
     cdef int _poison(self, object cause) except -1
     cdef int _roll(self, uint64_t rec_size) except -1
     cdef int _sync_round(self, lsn_t lsn, bint wait) except -1
-    cdef int _recover(self) except -1
+    cdef int _recover(self, lsn_t start_lsn) except -1
+    cdef int _start_fresh(self, lsn_t start_lsn) except -1
     cdef int _ensure_buf(self, size_t n) except -1

@@ -37,7 +37,7 @@
 #   lsn == L and the checksum matches. A zero header (lsn 0) is never valid.
 #
 # RECOVERY (at open; _recover)
-#   1. Remove *.tmp. List the segments; none: create 0000000000000001.wal and stop.
+#   1. Remove *.tmp. List the segments; none: create the segment named start_lsn (default 1) and stop.
 #   2. expected = name of the oldest segment. Read each segment in order and take records valid for
 #      `expected` (expected += 1 each). When the next one is not valid, the segment has ended: if the next
 #      segment file is named `expected`, continue in it; otherwise the log ends here, at (segment, offset).
@@ -52,6 +52,9 @@
 #   4. Appends continue at that offset with LSN = expected. Segments holding records beyond the largest
 #      synced_lsn found are datasynced (they may have been only in the page cache of a killed process), so
 #      synced_lsn = last_lsn is true from the start (W3).
+#   5. If the log ends before start_lsn - 1 (the caller's checkpoint is ahead of every record, e.g. a
+#      snapshot copied without its log), its records are obsolete: remove its segments and start fresh at
+#      start_lsn, so LSNs never repeat (refused in archive mode, which never discards records).
 #
 # INVARIANTS
 #   (W1) LSNs are consecutive from 1. A segment named F holds LSNs F, F+1, ... from offset 0 with no gaps, and
@@ -230,7 +233,8 @@ cdef class Wal:
         self._buf = NULL
         self._buf_cap = 0
 
-    def __init__(self, str dirpath, str sync="full", uint64_t segment_bytes=64 << 20, bint archive=False):
+    def __init__(self, str dirpath, str sync="full", uint64_t segment_bytes=64 << 20, bint archive=False,
+                 lsn_t start_lsn=1):
         if sync not in _MODES:
             raise ValueError("sync must be 'full', 'normal' or 'off', not %r" % (sync,))
         if segment_bytes < 4 * WAL_HEADER_SIZE:
@@ -246,8 +250,10 @@ cdef class Wal:
         self._cond = threading.Condition(threading.Lock())
         self._recovered_tail = None
         self._thread = None
+        if start_lsn < 1:
+            raise ValueError("start_lsn must be >= 1")
         os.makedirs(self.dirpath, exist_ok=True)
-        self._recover()
+        self._recover(start_lsn)
         if self._mode == 1:
             self._stop = threading.Event()
             self._thread = threading.Thread(target=_flusher, args=(weakref.ref(self), self._stop),
@@ -527,8 +533,23 @@ cdef class Wal:
 
     # ---- recovery ----------------------------------------------------------------------------------------
 
-    cdef int _recover(self) except -1:
-        """RECOVERY steps 1-4 (see the module header)."""
+    cdef int _start_fresh(self, lsn_t start_lsn) except -1:
+        """A new, empty log whose first record will have LSN start_lsn (RECOVERY steps 1 and 5)."""
+        path = os.path.join(self.dirpath, segment_name(start_lsn))
+        self._fd = _create_segment(path, self.segment_bytes)
+        os_fsync_dir(self.dirpath)                       # (W5)
+        self._segments = [start_lsn]
+        self._seg_first = start_lsn
+        self._seg_size = self.segment_bytes
+        self._write_off = 0
+        self._first_lsn = start_lsn
+        self._last_lsn = start_lsn - 1
+        self._synced_lsn = start_lsn - 1
+        self._n_segments_created += 1
+        return 0
+
+    cdef int _recover(self, lsn_t start_lsn) except -1:
+        """RECOVERY steps 1-5 (see the module header)."""
         cdef bytes data
         cdef const unsigned char* p
         cdef uint64_t size, off, end_off, file_size, rec, fill_to, discard_end
@@ -559,19 +580,7 @@ cdef class Wal:
                 os.unlink(path)
 
         if not segs:
-            path = os.path.join(d, segment_name(1))
-            fd = _create_segment(path, self.segment_bytes)
-            self._fd = fd
-            os_fsync_dir(d)
-            self._segments = [1]
-            self._seg_first = 1
-            self._seg_size = self.segment_bytes
-            self._write_off = 0
-            self._first_lsn = 1
-            self._last_lsn = 0
-            self._synced_lsn = 0
-            self._n_segments_created += 1
-            return 0
+            return self._start_fresh(start_lsn)
 
         # Step 2: read records valid for `expected`, segment after segment.
         expected = segs[0]
@@ -696,6 +705,23 @@ cdef class Wal:
         self._first_lsn = segs[0]
         self._last_lsn = expected - 1
         self._synced_lsn = expected - 1                  # (W3) true after the datasyncs above
+
+        # Step 5: a log that ends before start_lsn - 1 holds only records the caller no longer needs.
+        if self._last_lsn + 1 < start_lsn:
+            if self.archive and self._last_lsn >= self._first_lsn:
+                raise EngineError("WAL %s ends at LSN %d but must continue from LSN %d; archive mode will not "
+                                  "discard it" % (d, self._last_lsn, start_lsn - 1))
+            os.close(self._fd)
+            self._fd = -1
+            for s in self._segments:
+                os.unlink(os.path.join(d, segment_name(s)))
+            os_fsync_dir(d)
+            self._recovered_tail = {
+                "segment": segment_name(self._seg_first), "offset": self._write_off, "lsn": self._last_lsn + 1,
+                "discarded_bytes": 0, "discarded_records": self._last_lsn + 1 - self._first_lsn,
+                "removed_segments": [segment_name(s) for s in self._segments], "skipped_to_lsn": start_lsn,
+            }
+            self._start_fresh(start_lsn)
         return 0
 
     # ---- life cycle and introspection --------------------------------------------------------------------

@@ -537,3 +537,32 @@ def test_w6_failed_directory_fsync_after_adding_a_segment_poisons(tmp_path):
     with pytest.raises(PoisonedError):
         w.append(b"z")
     w.close()
+
+
+# ---- start_lsn ---------------------------------------------------------------------------------------------
+
+def test_w1_new_log_starts_at_start_lsn(tmp_path):
+    d = str(tmp_path / "wal")
+    with Wal(d, "full", 1024, False, 101) as w:
+        assert (w.first_lsn, w.last_lsn) == (101, 100)
+        assert w.append(b"a") == 101
+        w.sync()
+    assert segment_files(d) == [segment_name(101)]
+    with Wal(d, start_lsn=50) as w:                     # an existing log that is ahead: start_lsn ignored
+        assert w.last_lsn == 101
+        assert [r[0] for r in w.records(101)] == [101]
+
+
+def test_w1_log_behind_start_lsn_is_discarded_and_lsns_never_repeat(tmp_path):
+    d = str(tmp_path / "wal")
+    with Wal(d, segment_bytes=1024) as w:
+        fill(w, 30)
+    with Wal(d, segment_bytes=1024, start_lsn=41) as w:
+        assert (w.first_lsn, w.last_lsn) == (41, 40)
+        assert w.stats()["recovered_tail"]["skipped_to_lsn"] == 41
+        assert w.append(b"x") == 41
+    assert segment_files(d) == [segment_name(41)]
+    with Wal(d, segment_bytes=1024, archive=True) as w:
+        fill(w, 20, start=42)
+    with pytest.raises(EngineError, match="archive"):
+        Wal(d, segment_bytes=1024, archive=True, start_lsn=100)
