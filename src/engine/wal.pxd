@@ -6,7 +6,21 @@
 # only code that runs without the GIL is pwrite/pread/fdatasync on descriptors the Wal keeps open until it
 # no longer needs them (see _syncing).
 from libc.stdint cimport uint32_t, uint64_t, int64_t
-from ._types cimport lsn_t
+from pyddb._engine._types cimport lsn_t
+
+cdef extern from "<pthread.h>" nogil:
+    ctypedef struct pthread_mutex_t:
+        pass
+    ctypedef struct pthread_cond_t:
+        pass
+    int pthread_mutex_init(pthread_mutex_t* m, const void* attr)
+    int pthread_mutex_destroy(pthread_mutex_t* m)
+    int pthread_mutex_lock(pthread_mutex_t* m)
+    int pthread_mutex_unlock(pthread_mutex_t* m)
+    int pthread_cond_init(pthread_cond_t* c, const void* attr)
+    int pthread_cond_destroy(pthread_cond_t* c)
+    int pthread_cond_wait(pthread_cond_t* c, pthread_mutex_t* m)
+    int pthread_cond_broadcast(pthread_cond_t* c)
 
 # Record header size: u32 length | u32 checksum | u64 lsn | i64 ts_ns | u64 synced_lsn.
 cdef enum:
@@ -33,7 +47,10 @@ cdef class Wal:
     cdef lsn_t _retired_lsn            # highest upto_lsn given to retire()
 
     # ---- group commit (W4) ----------------------------------------------------------------------------
-    cdef object _cond                  # threading.Condition guarding _syncing hand-offs and waiter wake-ups
+    # _syncing, _synced_lsn, _poisoned and _closed are written with both the GIL and _mu held, and read with
+    # either; waiters sleep on _cv without the GIL. Code holding _mu never takes the GIL.
+    cdef pthread_mutex_t _mu           # guards the syncer hand-off and the wake-up of waiters
+    cdef pthread_cond_t _cv            # broadcast when a sync round ends, on poison and on close
     cdef bint _syncing                 # a thread holds the syncer role (is inside fdatasync, GIL released)
     cdef list _pending_fds             # descriptors of older segments whose records may not be synced yet;
                                        #   the next syncer datasyncs and closes them (only it touches them)
