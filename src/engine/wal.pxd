@@ -61,6 +61,7 @@ cdef class Wal:
     cdef list _free                    # paths of retired segments kept for recycling (non-archive mode, <= 2)
     cdef object _stop                  # threading.Event that stops the normal-mode flusher thread
     cdef object _thread                # the normal-mode flusher thread, or None
+    cdef object _spare_thread          # the thread zero-filling a spare segment, or None (joined by close)
     cdef dict _recovered_tail          # what recovery discarded at open (None when the log ended cleanly)
 
     # ---- record buffer (reused by append) ------------------------------------------------------------

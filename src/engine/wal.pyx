@@ -10,6 +10,8 @@
 #   %016x.wal.tmp  a segment being created (zero-filled, then renamed into place); removed at open.
 #   %016x.free     a retired segment kept for recycling (non-archive mode, at most 2); named by its old first
 #                  LSN; renamed to the next %016x.wal when one is needed. Never read as part of the log.
+#   spare-%016x.free  a zero-filled segment made in the background after a roll found nothing to recycle
+#                  (segments >= 4 MiB only), so the next roll renames instead of writing 64 MiB of zeros.
 #
 # SEGMENT FORMAT
 #   A segment is `segment_bytes` long (a record larger than that gets a segment of its own, sized to fit),
@@ -106,13 +108,14 @@ cdef enum:
 cdef uint64_t MAX_PAYLOAD = 0xFFFFFFFF - 64
 cdef double FLUSH_INTERVAL = 0.005     # sync="normal": the flusher datasyncs at most this often (seconds)
 cdef int MAX_FREE = 2                  # retired segments kept for recycling
+cdef uint64_t SPARE_MIN_BYTES = 4 << 20  # segments at least this big get a spare created in the background
 
 cdef unsigned char* _zeros = <unsigned char*>calloc(ZERO_CHUNK, 1)
 if _zeros == NULL:
     raise MemoryError()
 
 _SEGMENT_RE = re.compile(r"^([0-9a-f]{16})\.wal$")
-_FREE_RE = re.compile(r"^([0-9a-f]{16})\.free$")
+_FREE_RE = re.compile(r"^(?:spare-)?([0-9a-f]{16})\.free$")
 _MODES = {"off": 0, "normal": 1, "full": 2}
 
 
@@ -214,6 +217,21 @@ cdef int _open_rw(str path) except -1:
     return os.open(path, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
 
 
+def _make_spare(ref, str path, uint64_t size):
+    """Background: create a zero-filled spare segment (a free file) so a roll only renames (W5)."""
+    cdef int fd
+    try:
+        fd = _create_segment(path, size)
+    except OSError:
+        return                                           # e.g. ENOSPC: the roll will try, and report it
+    os.close(fd)
+    wal = ref()
+    if wal is None:
+        os.unlink(path)
+    else:
+        wal._add_spare(path)
+
+
 def _flusher(ref, stop):
     """sync="normal": datasync at most every FLUSH_INTERVAL while there is unsynced data."""
     while not stop.wait(FLUSH_INTERVAL):
@@ -251,6 +269,7 @@ cdef class Wal:
         self._free = []
         self._recovered_tail = None
         self._thread = None
+        self._spare_thread = None
         if start_lsn < 1:
             raise ValueError("start_lsn must be >= 1")
         os.makedirs(self.dirpath, exist_ok=True)
@@ -384,7 +403,22 @@ cdef class Wal:
         self._seg_size = size
         self._write_off = 0
         self._segments.append(first)
+        # No segment to recycle for the next roll: zero-fill a spare now, off the commit path.
+        if (not self._free and self.segment_bytes >= SPARE_MIN_BYTES
+                and (self._spare_thread is None or not self._spare_thread.is_alive())):
+            self._spare_thread = threading.Thread(
+                target=_make_spare, name="pyddb-wal-spare", daemon=True,
+                args=(weakref.ref(self), os.path.join(self.dirpath, "spare-%016x.free" % first),
+                      self.segment_bytes))
+            self._spare_thread.start()
         return 0
+
+    def _add_spare(self, path):
+        """Called by the spare thread: offer a finished spare segment to the next roll."""
+        if self._closed or len(self._free) >= MAX_FREE:
+            os.unlink(path)
+        else:
+            self._free.append(path)
 
     def append(self, payload):
         """Append one record holding the bytes-like `payload`; return its LSN. Not durable until sync_to."""
@@ -581,7 +615,7 @@ cdef class Wal:
         segs = []
         free_files = []
         for fn in os.listdir(d):
-            if fn.endswith(".tmp") and _SEGMENT_RE.match(fn[:len(fn) - 4]):
+            if fn.endswith(".tmp") and (_SEGMENT_RE.match(fn[:len(fn) - 4]) or _FREE_RE.match(fn[:len(fn) - 4])):
                 os.unlink(os.path.join(d, fn))           # step 1: an unfinished segment creation
                 continue
             m = _SEGMENT_RE.match(fn)
@@ -594,7 +628,7 @@ cdef class Wal:
         segs.sort()
         free_files.sort()
         for path in free_files:
-            if not self.archive and len(self._free) < MAX_FREE and os.path.getsize(path) == self.segment_bytes:
+            if len(self._free) < MAX_FREE and os.path.getsize(path) == self.segment_bytes:
                 self._free.append(path)
             else:
                 os.unlink(path)
@@ -755,6 +789,9 @@ cdef class Wal:
             if self._thread is not threading.current_thread():
                 self._thread.join()
             self._thread = None
+        if self._spare_thread is not None:
+            self._spare_thread.join()
+            self._spare_thread = None
         err = None
         if not self._poisoned and self._synced_lsn < self._last_lsn:
             try:

@@ -566,3 +566,21 @@ def test_w1_log_behind_start_lsn_is_discarded_and_lsns_never_repeat(tmp_path):
         fill(w, 20, start=42)
     with pytest.raises(EngineError, match="archive"):
         Wal(d, segment_bytes=1024, archive=True, start_lsn=100)
+
+
+def test_w5_a_spare_segment_is_zero_filled_in_the_background(tmp_path):
+    d = str(tmp_path / "wal")
+    seg = 4 << 20
+    with Wal(d, segment_bytes=seg, sync="off", archive=True) as w:
+        chunk = b"s" * (1 << 20)
+        while w.stats()["segments"] < 2:
+            w.append(chunk)
+        assert w.stats()["segments_created"] == 2
+    spares = [f for f in os.listdir(d) if f.startswith("spare-")]
+    assert len(spares) == 1 and os.path.getsize(os.path.join(d, spares[0])) == seg
+    with Wal(d, segment_bytes=seg, sync="off", archive=True) as w:
+        n = w.last_lsn
+        while w.stats()["segments"] < 3:
+            w.append(chunk)
+        assert w.stats()["segments_recycled"] == 1 and w.stats()["segments_created"] == 0
+        assert [r[0] for r in w.records()] == list(range(1, w.last_lsn + 1)) and w.last_lsn > n
