@@ -2,6 +2,7 @@
 #
 # The tree is not thread-safe: callers hold the GIL for every operation (nothing here releases it except the
 # pwrite/fdatasync phase of checkpoint) and hold their own write lock around put/delete/checkpoint.
+cimport cython
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 from ._types cimport pgno_t, lsn_t, gen_t
 
@@ -16,6 +17,7 @@ cdef struct pgvec_t:
     size_t cap                # items allocated
 
 
+@cython.final          # no subclasses: method calls are direct C calls the compiler can inline
 cdef class BTree:
     # ---- file -------------------------------------------------------------------------------------------
     cdef readonly str path          # the file's path
@@ -86,6 +88,7 @@ cdef class BTree:
     cdef int _release(self)
 
 
+@cython.final
 cdef class Cursor:
     cdef BTree tree                 # the tree walked
     cdef readonly bint valid        # positioned on a key
