@@ -613,3 +613,86 @@ class BTreeVsDict(RuleBasedStateMachine):
 TestBTreeVsDict = BTreeVsDict.TestCase
 TestBTreeVsDict.settings = settings(max_examples=60, stateful_step_count=60, deadline=None,
                                     suppress_health_check=[HealthCheck.too_slow])
+
+
+# ---- crash points and threads ------------------------------------------------------------------------------------
+
+def test_b1_b2_a_fault_at_every_io_of_a_checkpoint_leaves_the_old_or_the_new_state(tmp_path):
+    base = str(tmp_path / "base.db")
+    t = BTree(base, PS, create=True)
+    old = fill(t, 800, seed=1, vlen=300)
+    t.checkpoint(1)
+    t.close()
+    new = dict(old)
+    rnd = random.Random(2)
+    changes = [(k, None) for k in rnd.sample(sorted(old), 300)] + \
+              [(b"n%05d" % i, rnd.randbytes(rnd.choice([20, 5000]))) for i in range(300)]
+    for k, v in changes:
+        if v is None:
+            del new[k]
+        else:
+            new[k] = v
+
+    def run(kind, after):
+        path = str(tmp_path / ("f-%s-%s.db" % (kind, after)))
+        shutil.copy(base, path)
+        t = BTree(path)
+        for k, v in changes:
+            t.delete(k) if v is None else t.put(k, v)
+        w0, s0 = osfile.io_counts()
+        if after is not None:
+            osfile.set_fault(kind, after)
+        failed = False
+        try:
+            t.checkpoint(2)
+        except OSError:
+            failed = True
+        finally:
+            osfile.clear_fault()
+        w1, s1 = osfile.io_counts()
+        t.close()
+        t = BTree(path)
+        got = dict(walk(t))
+        assert got == (new if t.lsn == 2 else old)
+        if failed and not (kind == "sync" and after == s1 - s0 - 1):
+            assert t.lsn == 1                    # the meta was not written or its sync came first
+        t.check()
+        t.close()
+        os.unlink(path)
+        return w1 - w0, s1 - s0
+
+    writes, syncs = run("write", None)
+    assert syncs == 2 and writes >= 3
+    for after in range(writes):
+        run("write", after)
+    for after in range(syncs):
+        run("sync", after)
+
+
+def test_gets_from_another_thread_during_checkpoints_see_consistent_data(tmp_path):
+    import threading
+    t = make(tmp_path)
+    d = fill(t, 3000, vlen=100)
+    keys = sorted(d)
+    stop = threading.Event()
+    bad = []
+
+    def reader():
+        rnd = random.Random(5)
+        while not stop.is_set():
+            k = rnd.choice(keys)
+            if t.get(k) != d[k]:
+                bad.append(k)
+
+    th = threading.Thread(target=reader)
+    th.start()
+    try:
+        for i in range(30):
+            for k in keys[i::30][:50]:
+                t.put(k, d[k])               # same value: pages become dirty, the data does not change
+            t.checkpoint(i + 1)
+    finally:
+        stop.set()
+        th.join()
+    assert not bad
+    t.check()
