@@ -43,9 +43,12 @@ def faultfs_so():
 
 @pytest.fixture(scope="session")
 def engine():
-    """The pyddb._engine.database module, or a skip while it is not built."""
+    """The engine's database module (pyddb._engine.database, or $PYDDB_CRASHTEST_ENGINE), or a skip while it
+    is not built."""
+    import importlib
+
+    import writer_proc
     try:
-        from pyddb._engine import database
+        return importlib.import_module(writer_proc.ENGINE_MODULE)
     except ImportError as e:
-        pytest.skip("pyddb._engine.database is not built (%s)" % e)
-    return database
+        pytest.skip("%s is not built (%s)" % (writer_proc.ENGINE_MODULE, e))

@@ -1,0 +1,445 @@
+"""The crash tests' writer subprocess, the history it writes, and the checks run on what survives.
+
+The history is a pure function of (seed, profile): batch n (n = 1, 2, ...) is `batch_ops(seed, n, profile)`,
+several puts and deletes across 2+ keyspaces, plus ("meta", b"progress", b"", b"<n>"), all in one
+write_batch. So after any crash the database must hold exactly the state after batches 1..p, where p is the
+value of the progress key, p is at least the last batch acknowledged, and `History.state(p)` recomputes it.
+
+As a program (the parent kills it whenever it likes)::
+
+    python writer_proc.py write DIR --seed S --profile P [--max-batches M] [--end close|exit|hang]
+        opens Database(DIR, sync="full", **profile db options), creates the keyspaces it lacks, prints
+        "open <p>" (p = the progress it recovered), then for n = p+1, p+2, ...: write_batch(batch n) and,
+        after it returns, prints "<n>" (flushed): batch n is acknowledged.
+    python writer_proc.py verify DIR --seed S --profile P [--floor F]
+        opens DIR and prints one JSON line: {"status": "ok", "p": ...} when the state is exactly the state
+        after the p batches (p >= F) and check() passes, {"status": "corruption", "where": ..., ...} when
+        the engine raised CorruptionError, {"status": "wrong", ...} for anything else a reader could see.
+    python writer_proc.py tryopen DIR
+        prints the class and message of the exception Database(DIR) raises (or "opened").
+"""
+import argparse
+import json
+import os
+import random
+import selectors
+import signal
+import subprocess
+import sys
+import time
+import traceback
+
+KEYSPACES = ("a", "b", "c")
+# The module whose Database is tested (a stand-in can be named here to test the harness itself).
+ENGINE_MODULE = os.environ.get("PYDDB_CRASHTEST_ENGINE", "pyddb._engine.database")
+
+
+def database_class():
+    import importlib
+    return importlib.import_module(ENGINE_MODULE).Database
+
+
+def error_classes():
+    """The engine's errors module (CorruptionError, PoisonedError, ...)."""
+    import importlib
+    mod = importlib.import_module(ENGINE_MODULE)
+    return getattr(mod, "errors", None) or importlib.import_module("pyddb._engine.errors")
+
+META = "meta"
+PROGRESS = b"progress"
+
+# Engine options and workload shape per profile. Sizes are small so that WAL segment rollover, checkpoints
+# and partition splits happen every few batches.
+PROFILES = {
+    # general: segments roll, checkpoints every ~10 batches, splits now and then
+    "default": dict(db=dict(page_size=4096, partition_max_bytes=192 << 10, wal_segment_bytes=32 << 10,
+                            checkpoint_bytes=24 << 10),
+                    npk=60, nsk=8, ops=(2, 6), vsize=(8, 900), pdel=0.25, ckpt_every=0),
+    # a checkpoint (implicit or explicit) every batch or two
+    "checkpoint": dict(db=dict(page_size=4096, partition_max_bytes=1 << 20, wal_segment_bytes=8 << 10,
+                               checkpoint_bytes=3 << 10),
+                       npk=60, nsk=8, ops=(2, 6), vsize=(8, 600), pdel=0.25, ckpt_every=3),
+    # partitions split often: small limit, many distinct partition keys, larger values
+    "split": dict(db=dict(page_size=4096, partition_max_bytes=20 << 10, wal_segment_bytes=32 << 10,
+                          checkpoint_bytes=16 << 10),
+                  npk=500, nsk=3, ops=(3, 8), vsize=(100, 2500), pdel=0.08, ckpt_every=0),
+    # values near DynamoDB's 400 KB item limit (overflow chains)
+    "big": dict(db=dict(page_size=4096, partition_max_bytes=4 << 20, wal_segment_bytes=1 << 20,
+                        checkpoint_bytes=2 << 20),
+                npk=5, nsk=2, ops=(2, 3), vsize=(380_000, 400_000), pdel=0.2, ckpt_every=0),
+    # everything stays in the WAL (no checkpoint): for WAL corruption tests
+    "wal": dict(db=dict(page_size=4096, partition_max_bytes=1 << 30, wal_segment_bytes=1 << 20,
+                        checkpoint_bytes=1 << 30),
+                npk=40, nsk=8, ops=(2, 5), vsize=(40, 400), pdel=0.2, ckpt_every=0),
+    # many small items per batch (10,000 items in a few hundred batches), all in the WAL
+    "bulk": dict(db=dict(page_size=16384, partition_max_bytes=1 << 30, wal_segment_bytes=4 << 20,
+                         checkpoint_bytes=1 << 30),
+                 npk=4000, nsk=4, ops=(25, 25), vsize=(20, 120), pdel=0.0, ckpt_every=0),
+}
+
+
+def batch_ops(seed, n, profile):
+    """Batch n of the history (n >= 1): a list of (keyspace, pk, sk, value-or-None); the last op sets the
+    progress key to n. Unique keys within a batch; the first two ops are in different keyspaces."""
+    prof = PROFILES[profile]
+    rng = random.Random("%s/%s/%d" % (seed, profile, n))
+    count = rng.randint(*prof["ops"])
+    first_two = rng.sample(KEYSPACES, 2)
+    ops, seen = [], set()
+    while len(ops) < count:
+        ks = first_two[len(ops)] if len(ops) < 2 else rng.choice(KEYSPACES)
+        pk = b"pk%05d" % rng.randrange(prof["npk"])
+        sk = b"" if rng.random() < 0.1 else b"sk%03d" % rng.randrange(prof["nsk"])
+        if (ks, pk, sk) in seen:
+            continue
+        seen.add((ks, pk, sk))
+        if rng.random() < prof["pdel"]:
+            ops.append((ks, pk, sk, None))
+        else:
+            size = rng.randint(*prof["vsize"])
+            tag = b"%d.%d:" % (n, len(ops))
+            ops.append((ks, pk, sk, tag + rng.randbytes(max(0, size - len(tag)))))
+    ops.append((META, PROGRESS, b"", b"%d" % n))
+    return ops
+
+
+class History:
+    """The states the history passes through: state(k) = the contents after batches 1..k."""
+
+    def __init__(self, seed, profile):
+        self.seed, self.profile = seed, profile
+        self._k = 0
+        self._state = {}
+        self._keys = {}
+
+    def ops(self, n):
+        return batch_ops(self.seed, n, self.profile)
+
+    def keys(self, n):
+        """The (keyspace, pk, sk) keys batch n writes (cached)."""
+        if n not in self._keys:
+            self._keys[n] = [(o[0], o[1], o[2]) for o in self.ops(n)]
+        return self._keys[n]
+
+    def state(self, k):
+        """{(keyspace, pk, sk): value} after batches 1..k (the same dict object is reused: do not modify)."""
+        if k < self._k:
+            self._k, self._state = 0, {}
+        while self._k < k:
+            self._k += 1
+            for ks, pk, sk, v in self.ops(self._k):
+                if v is None:
+                    self._state.pop((ks, pk, sk), None)
+                else:
+                    self._state[(ks, pk, sk)] = v
+        return self._state
+
+
+# ---- checking what survived --------------------------------------------------------------------------------
+
+class WrongState(AssertionError):
+    """The database shows something no prefix of the history explains."""
+
+
+def read_state(db):
+    """{(keyspace, pk, sk): value} from full scans; also checks that scan order is (hash64(pk), pk, sk)."""
+    out = {}
+    for ks in db.keyspaces():
+        prev = None
+        for pk, sk, v in db.scan(ks):
+            key = (db.hash64(pk), pk, sk)
+            if prev is not None and not prev < key:
+                raise WrongState("scan of %r out of order: %r after %r" % (ks, key, prev))
+            prev = key
+            out[(ks, pk, sk)] = v
+    return out
+
+
+def _short(v):
+    if v is None:
+        return None
+    return v[:16] + (b"...(%d bytes)" % len(v) if len(v) > 16 else b"")
+
+
+def explain_mismatch(actual, hist, p, floor):
+    """A message naming the differing keys, and which prefixes (if any) the actual state equals."""
+    expected = hist.state(p)
+    keys = sorted(set(actual) | set(expected), key=repr)
+    diffs = [(k, _short(expected.get(k)), _short(actual.get(k))) for k in keys if actual.get(k) != expected.get(k)]
+    lines = ["state differs from the state after batch %d (progress key) in %d keys:" % (p, len(diffs))]
+    lines += ["  %r: expected %r, found %r" % d for d in diffs[:12]]
+    matches = []
+    for k in range(max(0, min(floor, p) - 3), p + 4):
+        if hist.state(k) == actual:
+            matches.append(k)
+    lines.append("prefixes equal to the actual state: %r (floor %d)" % (matches, floor))
+    for k in range(max(1, p - 1), p + 3):
+        lines.append("  batch %d ops: %r" % (k, [(o[0], o[1], o[2], _short(o[3])) for o in hist.ops(k)]))
+    hist.state(p)
+    return "\n".join(lines)
+
+
+def progress(db):
+    if not db.has_keyspace(META):
+        return 0
+    raw = db.get(META, PROGRESS)
+    return int(raw) if raw is not None else 0
+
+
+def verify(db, hist, floor=0, run_check=True):
+    """Assert the database holds exactly the state after some prefix p >= floor of the history; return p.
+
+    Reads both ways (full scans, and get() of every key the history ever wrote up to p + 2) and runs
+    db.check(). Raises WrongState with a description otherwise."""
+    p = progress(db)
+    actual = read_state(db)
+    expected = hist.state(p)
+    if p > 0:
+        missing = [ks for ks in KEYSPACES + (META,) if not db.has_keyspace(ks)]
+        if missing:
+            raise WrongState("progress is %d but keyspaces %r are missing" % (p, missing))
+    if actual != expected:
+        raise WrongState(explain_mismatch(actual, hist, p, floor))
+    if p < floor:
+        raise WrongState("the database is at batch %d, but batch %d was acknowledged (or seen) before: "
+                         "acknowledged data was lost" % (p, floor))
+    touched = set()
+    for n in range(1, p + 3):
+        touched.update(hist.keys(n))
+    expected = hist.state(p)
+    for ks, pk, sk in touched:
+        got = db.get(ks, pk, sk) if db.has_keyspace(ks) else None
+        if got != expected.get((ks, pk, sk)):
+            raise WrongState("get(%r, %r, %r) = %r but scan/prefix %d says %r" % (
+                ks, pk, sk, _short(got), p, _short(expected.get((ks, pk, sk)))))
+    if run_check:
+        db.check()
+    return p
+
+
+# ---- the parent's side: running a writer and killing it ------------------------------------------------------
+
+WRITER = os.path.abspath(__file__)
+
+
+class WriterRun:
+    """One writer subprocess: what it printed before it died."""
+
+    def __init__(self, db_dir, seed, profile, extra=(), env=None, stderr_path=None):
+        self.cmd = [sys.executable, WRITER, "write", str(db_dir), "--seed", str(seed), "--profile", profile,
+                    *extra]
+        self.stderr_path = stderr_path
+        self._err = open(stderr_path, "wb") if stderr_path else subprocess.DEVNULL
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=self._err, env=env)
+        self.opened = None        # progress the writer recovered at open
+        self.acked = None         # highest batch acknowledged
+        self.acks = 0             # batches acknowledged by this run
+        self.lines = []
+        self._buf = b""
+        self.rc = None
+
+    def _feed(self, data):
+        self._buf += data
+        while b"\n" in self._buf:
+            line, self._buf = self._buf.split(b"\n", 1)
+            line = line.decode()
+            self.lines.append(line)
+            if line.startswith("open "):
+                self.opened = int(line.split()[1])
+            elif line.isdigit():
+                self.acked = int(line)
+                self.acks += 1
+
+    def run_until(self, max_acks=None, max_seconds=None, timeout=60.0):
+        """Read the writer's output until it has acknowledged `max_acks` batches in this run, or `max_seconds`
+        passed, or it exits."""
+        sel = selectors.DefaultSelector()
+        fd = self.proc.stdout.fileno()
+        sel.register(fd, selectors.EVENT_READ)
+        t0 = time.monotonic()
+        limit = timeout if max_seconds is None else max_seconds
+        try:
+            while True:
+                if max_acks is not None and self.acks >= max_acks:
+                    return
+                left = limit - (time.monotonic() - t0)
+                if left <= 0:
+                    return
+                if sel.select(timeout=min(left, 0.05)):
+                    data = os.read(fd, 65536)
+                    if not data:
+                        return                    # writer exited (or closed stdout)
+                    self._feed(data)
+        finally:
+            sel.close()
+
+    def kill(self):
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+        self.finish()
+
+    def finish(self, timeout=60):
+        self.rc = self.proc.wait(timeout=timeout)
+        rest = self.proc.stdout.read()
+        if rest:
+            self._feed(rest)
+        self.proc.stdout.close()
+        if self._err is not subprocess.DEVNULL:
+            self._err.close()
+        return self.rc
+
+    def stderr_tail(self, n=3000):
+        if not self.stderr_path or not os.path.exists(self.stderr_path):
+            return ""
+        return open(self.stderr_path, "rb").read()[-n:].decode(errors="replace")
+
+
+def open_db(db_dir, profile):
+    return database_class()(str(db_dir), **PROFILES[profile]["db"])
+
+
+def kill_loop(tmp_path, seed, profile, kills, verify_every=0.5, max_acks=(1, 30), early_kill=0.25):
+    """`kills` writer runs on one directory, each SIGKILLed at a random moment; returns (final progress,
+    log of rounds). See the module docstring for what is asserted."""
+    rng = random.Random(seed)
+    db_dir = tmp_path / "db"
+    hist = History(seed, profile)
+    floor = 0
+    rounds = []
+    t_start = time.monotonic()
+    for i in range(kills):
+        run = WriterRun(db_dir, seed, profile, stderr_path=tmp_path / ("writer-%d.err" % i))
+        if rng.random() < early_kill:
+            plan = ("seconds", round(rng.uniform(0.0, 0.3), 3))     # often during import, open or recovery
+            run.run_until(max_seconds=plan[1])
+        else:
+            plan = ("acks", rng.randint(*max_acks), round(rng.uniform(0, 0.004), 4))
+            run.run_until(max_acks=plan[1])
+            time.sleep(plan[2])                                       # land somewhere inside the next batch
+        run.kill()
+        ctx = "seed=%d profile=%s round=%d plan=%r floor=%d run: opened=%r acked=%r rc=%r\nwriter stderr:\n%s" % (
+            seed, profile, i, plan, floor, run.opened, run.acked, run.rc, run.stderr_tail())
+        assert run.rc == -signal.SIGKILL, "writer did not die by our SIGKILL\n" + ctx
+        if run.opened is not None:
+            assert run.opened >= floor, "recovery went backwards\n" + ctx
+            floor = max(floor, run.opened)
+        if run.acked is not None:
+            floor = max(floor, run.acked)
+        verified = None
+        if rng.random() < verify_every or i == kills - 1:
+            db = open_db(db_dir, profile)
+            try:
+                verified = verify(db, hist, floor)
+            except AssertionError as e:
+                raise AssertionError("%s\n%s" % (e, ctx)) from None
+            finally:
+                db.close()
+            floor = verified
+        rounds.append((i, plan, run.opened, run.acked, verified))
+    elapsed = time.monotonic() - t_start
+    print("kill_loop seed=%d profile=%s kills=%d final batch=%d in %.1fs" % (seed, profile, kills, floor, elapsed))
+    return floor, rounds
+
+
+# ---- the program -------------------------------------------------------------------------------------------
+
+def _out(line):
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def cmd_write(a):
+    Database = database_class()
+    prof = PROFILES[a.profile]
+    db = Database(a.dir, sync=a.sync, **prof["db"])
+    for ks in KEYSPACES + (META,):
+        if not db.has_keyspace(ks):
+            db.create_keyspace(ks)
+    p = progress(db)
+    _out("open %d" % p)
+    n = p + 1
+    every = prof["ckpt_every"]
+    while n <= a.max_batches:
+        db.write_batch(batch_ops(a.seed, n, a.profile))
+        _out("%d" % n)
+        if every and n % every == 0:
+            db.checkpoint()
+        n += 1
+    if a.end == "close":
+        db.close()
+        _out("closed")
+    elif a.end == "exit":
+        _out("exiting")
+        os._exit(0)                          # no close, no checkpoint: a crash as far as the files know
+    else:
+        _out("hanging")
+        while True:
+            time.sleep(60)
+
+
+def verify_dir(path, seed, profile, floor=0, db_options=None):
+    """Open `path` and classify it: ("ok", p) / ("corruption", where, message) / ("wrong", message)."""
+    Database = database_class()
+    CorruptionError = error_classes().CorruptionError
+    opts = dict(PROFILES[profile]["db"]) if db_options is None else db_options
+    hist = History(seed, profile)
+    where = "open"
+    try:
+        db = Database(path, **opts)
+        try:
+            where = "read"
+            p = verify(db, hist, floor, run_check=False)
+            where = "check"
+            counts = db.check()
+        finally:
+            db.close()
+    except CorruptionError as e:
+        return {"status": "corruption", "where": where, "msg": str(e)}
+    except WrongState as e:
+        return {"status": "wrong", "msg": str(e)}
+    return {"status": "ok", "p": p, "check": counts if isinstance(counts, dict) else None}
+
+
+def cmd_verify(a):
+    try:
+        res = verify_dir(a.dir, a.seed, a.profile, a.floor)
+    except Exception:
+        res = {"status": "error", "msg": traceback.format_exc()}
+    _out(json.dumps(res, default=repr))
+
+
+def cmd_tryopen(a):
+    Database = database_class()
+
+    try:
+        db = Database(a.dir)
+    except Exception as e:
+        _out(json.dumps({"exception": type(e).__name__, "msg": str(e)}))
+        return
+    db.close()
+    _out(json.dumps({"exception": None}))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    w = sub.add_parser("write")
+    w.add_argument("dir")
+    w.add_argument("--seed", type=int, required=True)
+    w.add_argument("--profile", default="default", choices=sorted(PROFILES))
+    w.add_argument("--max-batches", type=int, default=10 ** 9)
+    w.add_argument("--end", default="close", choices=("close", "exit", "hang"))
+    w.add_argument("--sync", default="full")
+    v = sub.add_parser("verify")
+    v.add_argument("dir")
+    v.add_argument("--seed", type=int, required=True)
+    v.add_argument("--profile", default="default", choices=sorted(PROFILES))
+    v.add_argument("--floor", type=int, default=0)
+    t = sub.add_parser("tryopen")
+    t.add_argument("dir")
+    a = ap.parse_args(argv)
+    {"write": cmd_write, "verify": cmd_verify, "tryopen": cmd_tryopen}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    main()
