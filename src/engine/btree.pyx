@@ -539,13 +539,13 @@ cdef class BTree:
         if self.base != NULL:
             try:
                 os_munmap(self.base, self.map_len)
-            except OSError:
+            except Exception:
                 pass
             self.base = NULL
         if self.fd >= 0:
             try:
                 os.close(self.fd)
-            except OSError:
+            except Exception:                                    # also at interpreter shutdown
                 pass
             self.fd = -1
         return 0
@@ -1129,27 +1129,29 @@ cdef class BTree:
 # ---- checkpoint -------------------------------------------------------------------------------------------
 
 cdef int _write_dirty(BTree t, gen_t gen, unsigned char* stage, Py_ssize_t stage_pages) except -1 nogil:
-    # Step 1: stamp and pwrite every dirty page in pgno order, adjacent pages in one pwrite (B3).
-    cdef Py_ssize_t ps = t.page_size, run = 0
-    cdef pgno_t pg, start = 0
+    # Step 1: stamp (B3) and pwrite every dirty page in pgno order; a run of adjacent pages is one pwrite.
+    cdef Py_ssize_t ps = t.page_size, run, i
+    cdef pgno_t pg = 2, start
     cdef unsigned char* b
-    for pg in range(2, t.next_pgno + 1):
-        b = t.dirty[pg] if pg < t.next_pgno else NULL
-        if b != NULL:
+    while pg < t.next_pgno:
+        if t.dirty[pg] == NULL:
+            pg += 1
+            continue
+        start = pg
+        run = 0
+        while pg < t.next_pgno and t.dirty[pg] != NULL and run < stage_pages:
+            b = t.dirty[pg]
             store64(b + H_PGNO, pg)
             store64(b + H_GEN, gen)
             store32(b, checksum32(b + 4, ps - 4))
-        if run and (b == NULL or run == stage_pages):
-            if run == 1:
-                os_pwrite_all(t.fd, t.dirty[start], ps, <int64_t>(start * ps))
-            else:
-                os_pwrite_all(t.fd, stage, run * ps, <int64_t>(start * ps))
-            run = 0
-        if b != NULL:
-            if run == 0:
-                start = pg
-            memcpy(stage + run * ps, b, ps)
             run += 1
+            pg += 1
+        if run == 1:
+            os_pwrite_all(t.fd, t.dirty[start], ps, <int64_t>(start * ps))
+        else:
+            for i in range(run):
+                memcpy(stage + i * ps, t.dirty[start + i], ps)
+            os_pwrite_all(t.fd, stage, run * ps, <int64_t>(start * ps))
     return 0
 
 
