@@ -356,21 +356,41 @@ def test_b3_bit_flip_in_a_page_raises_corruption_and_never_returns_wrong_data(tm
         shutil.copy(path + ".bak", path)
 
 
-def test_b3_page_with_a_gen_newer_than_the_meta_is_rejected(tmp_path):
-    # Pages written by a checkpoint whose meta never became durable must not be trusted.
+def test_b3_page_with_a_valid_checksum_but_a_gen_newer_than_the_meta_is_rejected(tmp_path):
+    # A page stamped by a checkpoint whose meta never became durable must not be trusted, checksum or not.
+    from pyddb._engine.murmur3 import py_checksum32
     path = str(tmp_path / "t.db")
     t = make(tmp_path)
-    fill(t, 200)
+    fill(t, 300)
     t.checkpoint(1)
-    t.put(b"zz", b"1")
-    t.checkpoint(2)
     t.close()
-    with open(path, "r+b") as f:           # destroy gen 2's meta (slot 0): gen 1 is used
-        f.seek(0)
-        f.write(b"\0" * PS)
+    leaf = min(n for n, ty in page_types(path, PS).items() if ty == 1)
+    with open(path, "r+b") as f:
+        f.seek(leaf * PS)
+        page = bytearray(f.read(PS))
+        page[16:24] = struct.pack(">Q", 2)                     # gen 2 > the meta's gen 1
+        page[0:4] = struct.pack(">I", py_checksum32(bytes(page[4:])))
+        f.seek(leaf * PS)
+        f.write(page)
     t = BTree(path)
-    assert t.gen == 1 and t.get(b"zz") is None
+    with pytest.raises(CorruptionError, match="newer than the meta"):
+        t.check()
+
+
+def test_pages_past_next_pgno_left_by_a_crash_before_truncation_are_ignored_and_trimmed(tmp_path):
+    path = str(tmp_path / "t.db")
+    t = make(tmp_path)
+    d = fill(t, 500)
+    t.checkpoint(1)
+    size = t.stats()["file_bytes"]
+    t.close()
+    with open(path, "ab") as f:
+        f.write(os.urandom(5 * PS))
+    t = BTree(path)
+    assert walk(t) == sorted(d.items())
     t.check()
+    t.checkpoint(2)
+    assert t.stats()["file_bytes"] == size
 
 
 @pytest.mark.parametrize("kind, after", [("sync", 0), ("sync", 1), ("write", 0), ("write", 1)])
