@@ -46,11 +46,13 @@
 #   3. Decide torn tail or corruption (W7): scan the rest of this segment and every later segment in 8-byte
 #      steps for valid records with lsn > expected (skipping over each one found). If any has
 #      synced_lsn >= expected, the missing record had been durable: raise CorruptionError naming the
-#      segment file and offset. Otherwise it is a torn tail: zero the torn record (when its header names
-#      `expected`) and every later valid record of this segment, extend a truncated segment back to
-#      segment_bytes, datasync, remove later segments, fsync the directory, and report what was discarded in
-#      stats()["recovered_tail"] (None after a clean end). Other bytes past the end (zeros, stale records,
-#      debris) cannot be valid records >= expected and are left for the next appends to overwrite.
+#      segment file and offset. Otherwise it is a torn tail. If this segment holds a torn record (a header
+#      naming `expected` at the end) or valid records >= expected, zero the rest of it (up to its last
+#      non-zero byte); extend a truncated segment back to segment_bytes; datasync; remove later segments;
+#      fsync the directory; report what was discarded in stats()["recovered_tail"] (None after a clean end).
+#      Other bytes past a clean end (zeros, stale records of a recycled segment, debris that is not a valid
+#      record) cannot be mistaken for records >= expected and are left for the next appends to overwrite;
+#      if such debris is a torn header that a later end lands on, that later open reports it (harmless).
 #   4. Appends continue at that offset with LSN = expected. Segments holding records beyond the largest
 #      synced_lsn found are datasynced (they may have been only in the page cache of a killed process), so
 #      synced_lsn = last_lsn is true from the start (W3).
@@ -156,6 +158,14 @@ cdef int64_t _scan_higher(const unsigned char* p, uint64_t size, uint64_t off, l
             return <int64_t>off
         off += 8
     return -1
+
+
+cdef uint64_t _nonzero_end(const unsigned char* p, uint64_t size, uint64_t start) noexcept nogil:
+    """The 8-aligned end of the last non-zero byte in p[start:size] (start when all zero)."""
+    cdef uint64_t end = size
+    while end > start and p[end - 1] == 0:
+        end -= 1
+    return _align8(end) if end > start else start
 
 
 cdef bytes _pread_bytes(int fd, uint64_t n, int64_t off):
@@ -372,6 +382,13 @@ cdef class Wal:
         cdef lsn_t first = self._last_lsn + 1
         cdef uint64_t size = self.segment_bytes if rec_size <= self.segment_bytes else _align8(rec_size)
         cdef int fd = -1
+        if self._write_off == 0:
+            # The current segment is empty (only a record larger than it gets here): it already has the
+            # right name, so grow it in place. No record is in it yet, so a failure here poisons nothing (W6).
+            _zero_fill(self._fd, self._seg_size, size)
+            _datasync(self._fd)                          # the new size is data-sync metadata: durable too
+            self._seg_size = size
+            return 0
         path = os.path.join(self.dirpath, segment_name(first))
         if size == self.segment_bytes and self._free:
             src = self._free.pop()
@@ -690,7 +707,7 @@ cdef class Wal:
                 off = 0
             p = <const unsigned char*>PyBytes_AS_STRING(jdata)
             while True:
-                hit = _scan_higher(p, jsize, off, expected)
+                hit = _scan_higher(p, jsize, off, expected - 1)   # lsn >= expected
                 if hit < 0:
                     break
                 off = <uint64_t>hit
@@ -718,6 +735,10 @@ cdef class Wal:
             if end_off + rec > discard_end:
                 discard_end = end_off + rec
         truncated = file_size < self.segment_bytes       # a cut-short file: extend it to a full segment
+        if discard_end > end_off:
+            # A crash left debris here: zero the rest of the segment (up to its last non-zero byte), so no
+            # torn remnant of this era can later sit where the log ends and be reported again.
+            discard_end = _nonzero_end(p, size, discard_end)
 
         removed = [segment_name(s) for s in segs[bad_i + 1:]]
         if discard_end > end_off or removed or truncated:
