@@ -16,6 +16,7 @@ from .size import check_item_size, check_key, item_size, read_units, value_size,
 __all__ = [
     "attrvalue", "codec", "keycodec", "numbers", "size",
     "Binary", "InvalidValue",
-    "validate", "validate_item", "value_type", "serialize", "serialize_item", "deserialize", "deserialize_item",
+    "validate", "validate_item", "value_type",
+    "serialize", "serialize_item", "deserialize", "deserialize_item",
     "item_size", "value_size", "check_item_size", "check_key", "read_units", "write_units",
 ]

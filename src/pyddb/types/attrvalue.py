@@ -1,8 +1,9 @@
 """Attribute values: validation of wire AttributeValues from requests, and Python values <-> wire dicts.
 
-WIRE FORM (docs/datamodel.md): {"S": str}, {"N": canonical text}, {"B": bytes}, {"BOOL": bool}, {"NULL": True},
-{"M": {name: AV}}, {"L": [AV]}, {"SS": [str]}, {"NS": [text]}, {"BS": [bytes]}. validate() returns exactly the
-value the model stores: a new dict, N and NS canonicalised (numbers.canonical), B/BS as bytes.
+WIRE FORM (docs/datamodel.md): {"S": str}, {"N": canonical text}, {"B": bytes}, {"BOOL": bool},
+{"NULL": True}, {"M": {name: AV}}, {"L": [AV]}, {"SS": [str]}, {"NS": [text]}, {"BS": [bytes]}.
+validate() returns exactly the value the model stores: a new dict, N and NS canonicalised
+(numbers.canonical), B/BS as bytes.
 
 VALIDATION ORDER (dynalite validations/index.js validateAttributeValue, whose tests run against DynamoDB)
     For each type member present, in request order: that member's own checks (for a set: empty, then its
@@ -31,7 +32,7 @@ from decimal import Clamped, Context, Decimal, Inexact, Overflow, Rounded, Under
 from . import numbers
 from .invalid import InvalidValue
 
-try:                                   # the same class as boto3's resource, so isinstance() in user code works
+try:                        # the same class as boto3's resource, so isinstance() in user code works
     from boto3.dynamodb.types import Binary
 except ImportError:                    # pragma: no cover - boto3 is not a dependency
     class Binary:
@@ -69,8 +70,8 @@ MAX_NESTING_DEPTH = 32
 # EMPTY, MORE_THAN_ONE, NULL_NOT_TRUE, the three empty-set texts (note the double space in "set  may") and the
 # three duplicate texts are asserted by dynalite's tests against DynamoDB (architect/dynalite test/scan.js,
 # test/putItem.js) and built by its validations/index.js. NS_DUPLICATES (no prefix, no list) was re-captured
-# from DynamoDB in ExtendDB/extenddb#100 (2026); the SS form in truora/minidyn#50. NESTING: nubo-db/dynoxide#110
-# ("Captured against real AWS in eu-west-2").
+# from DynamoDB in ExtendDB/extenddb#100 (2026); the SS form in truora/minidyn#50.
+# NESTING: nubo-db/dynoxide#110 ("Captured against real AWS in eu-west-2").
 EMPTY = "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
 MORE_THAN_ONE = ("Supplied AttributeValue has more than one datatypes set, "
                  "must contain exactly one of the supported datatypes")
@@ -97,7 +98,8 @@ def bs_duplicates(values) -> str:
 def _wrong_type(type_name, value):
     # A wire value of the wrong JSON type never reaches DynamoDB's validation: its JSON reader answers with a
     # SerializationException (pyddb.validation/shapes owns those texts for requests; this is the fallback).
-    raise InvalidValue(f"Unexpected value type for {type_name}: {type(value).__name__}", "SerializationException")
+    raise InvalidValue(f"Unexpected value type for {type_name}: {type(value).__name__}",
+                       "SerializationException")
 
 
 # --- validation of wire values ---------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Key attribute values (S, N, B) <-> the bytes the engine orders keys by, and sort-key conditions -> byte ranges.
+"""Key attribute values (S, N, B) <-> the bytes the engine orders keys by; sort-key conditions -> byte ranges.
 
 ENCODING
     TYPE  BYTES                                   ORDER (memcmp of the bytes)
@@ -11,7 +11,8 @@ ENCODING
 INVARIANTS
     (C1) for two values a, b of one key type: a < b in DynamoDB's order  <=>  encode(a) < encode(b) bytewise.
     (C2) decode(encode(v), type) == v for canonical values (N already canonicalised by attrvalue/numbers).
-    (C3) begins_with(x, p) for S/B  <=>  encode(p) <= encode(x) < prefix_end(encode(p)) (when that is not None).
+    (C3) begins_with(x, p) for S/B  <=>  encode(p) <= encode(x) < prefix_end(encode(p)) (or no upper bound
+         when prefix_end is None).
 """
 from . import numbers
 

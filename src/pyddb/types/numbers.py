@@ -1,4 +1,4 @@
-"""DynamoDB numbers: parsing and validation, canonical text, arithmetic, and the order-preserving key encoding.
+"""DynamoDB numbers: validation, canonical text, arithmetic, and the order-preserving key encoding.
 
 THE NUMBER TYPE
     A DynamoDB number is a decimal with at most 38 significant digits and a magnitude of 1E-130 to
@@ -13,7 +13,7 @@ INPUT SYNTAX (Java BigDecimal's, which DynamoDB accepts)
     "Infinity", "-Infinity", "-NaN", "dog", "-dog", " 1", "1 ".
 
 CANONICAL TEXT (what DynamoDB returns; see boto/boto3#2500 and #4636: 1E+100 comes back as "1" followed by
-100 zeros, "1.00000000000000007629769841092E+50" as a 51-digit integer; dynalite's `Big.toFixed()` does the same)
+100 zeros, "1.00000000000000007629769841092E+50" as a 51-digit integer; dynalite's `Big.toFixed()` agrees)
     Plain notation, never an exponent; no leading zeros except the single "0" before a point; no trailing
     zeros after a point and no point without a fraction; "-" only for negative non-zero values.
     "1.50" -> "1.5", "1E+2" -> "100", "-0" -> "0", "0.000" -> "0", "1e-3" -> "0.001".
@@ -120,7 +120,7 @@ def _format(negative, digits, exp):
 
 
 def canonical(text: str) -> str:
-    """Validate an N string exactly as DynamoDB does and return its canonical text (InvalidValue if rejected)."""
+    """Validate an N string exactly as DynamoDB does; return its canonical text (InvalidValue if rejected)."""
     # Fast path: a plain integer without a leading zero is already canonical (trailing zeros are before the
     # point, so they stay; at most 38 characters means at most 38 significant digits).
     if (type(text) is str and text.isdigit() and text.isascii() and len(text) <= MAX_DIGITS

@@ -5,10 +5,10 @@ SIZE OF AN ITEM (AWS Developer Guide, "DynamoDB item sizes and formats", Capacit
     S          = UTF-8 bytes
     B          = raw bytes (not base64)
     N          = 1 + ceil(n / 2) + (1 if n and E are both even) + (1 if negative); 1 for zero; n = significant
-                 digits, E = adjusted exponent. The guide says "approximately (1 byte per two significant digits)
-                 + (1 byte)"; the exact count is DynamoDB's base-100 storage: one exponent byte, one byte per
-                 base-100 digit pair aligned on the decimal point, one terminator byte for negatives — the
-                 formula dynalite's db/index.js valSize uses (its tests run against DynamoDB).
+                 digits, E = adjusted exponent. The guide says "approximately (1 byte per two significant
+                 digits) + (1 byte)"; the exact count is DynamoDB's base-100 storage: one exponent byte,
+                 one byte per base-100 digit pair aligned on the decimal point, one terminator byte for
+                 negatives — the formula dynalite's db/index.js valSize uses (its tests run against DynamoDB).
     BOOL, NULL = 1
     M          = 3 + sum over members of (1 + UTF-8 bytes of the name + size of the value)
     L          = 3 + sum over elements of (1 + size of the element)
