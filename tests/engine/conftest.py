@@ -28,7 +28,8 @@ def pytest_runtest_makereport(item, call):
     rep = outcome.get_result()
     s = getattr(item, "_pyddb_seed", None)
     if s is not None and rep.failed:
-        rep.sections.append(("pyddb seed", "seed=%d  (replay: PYDDB_SEED=%d pytest '%s')" % (s, s, item.nodeid)))
+        rep.sections.append(("pyddb seed", "seed=%d  (replay: PYDDB_SEED=%d pytest '%s')"
+                             % (s, s, item.nodeid)))
 
 
 @pytest.fixture(scope="session")

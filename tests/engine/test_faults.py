@@ -63,7 +63,8 @@ def close_quietly(db, errors):
 
 
 def write_until_failure(db, hist, first, last, rng=None, checkpoint_every=0):
-    """Write batches first..last; stop at the first exception. Returns (last acked, failed batch or None, exc)."""
+    """Write batches first..last; stop at the first exception.
+    Returns (last acked, the failed batch or None, the exception or None)."""
     acked = first - 1
     for n in range(first, last + 1):
         try:
@@ -137,7 +138,8 @@ def test_enospc_on_write_fails_cleanly_and_the_database_stays_readable(tmp_path,
         assert verify(db, hist, floor=12) == 12
     finally:
         db.close()
-    print("ENOSPC on the WAL write: writes resumed %s" % ("in place" if resumed_without_reopen else "after reopen"))
+    print("ENOSPC on the WAL write: writes resumed %s"
+          % ("in place" if resumed_without_reopen else "after reopen"))
 
 
 @pytest.mark.parametrize("kind", ["write", "sync"])
@@ -157,10 +159,12 @@ def test_nth_io_failure_always_reopens_to_an_exact_prefix(tmp_path, osfile, erro
         osfile.set_fault(kind, after=n_fail, err=err, sticky=rng.random() < 0.3)
         acked, failed, exc = write_until_failure(db, hist, 4, 30, checkpoint_every=rng.choice([0, 4, 7]))
         osfile.clear_fault()
-        ctx = "seed=%d kind=%s N=%d err=%s acked=%d failed=%r exc=%r" % (seed, kind, n_fail, err, acked, failed, exc)
+        ctx = "seed=%d kind=%s N=%d err=%s acked=%d failed=%r exc=%r" % (
+            seed, kind, n_fail, err, acked, failed, exc)
         if exc is not None:
             assert isinstance(exc, (errors.EngineError, OSError)), ctx
-        outcomes[type(exc).__name__ if exc else "none"] = outcomes.get(type(exc).__name__ if exc else "none", 0) + 1
+        name = type(exc).__name__ if exc else "none"
+        outcomes[name] = outcomes.get(name, 0) + 1
         if exc is not None:
             # after a failure, a write either works or raises PoisonedError
             try:
@@ -181,7 +185,7 @@ def test_nth_io_failure_always_reopens_to_an_exact_prefix(tmp_path, osfile, erro
             except AssertionError as e:
                 raise AssertionError("%s\n%s" % (e, ctx)) from None
             ceiling = failed if failed is not None else acked
-            assert p <= max(ceiling, acked), "a batch that was never attempted is visible: p=%d; %s" % (p, ctx)
+            assert p <= max(ceiling, acked), "a batch never attempted is visible: p=%d; %s" % (p, ctx)
             a2, _, exc2 = write_until_failure(db, hist, p + 1, p + 3)
             assert exc2 is None, "writes must work after reopen: %r; %s" % (exc2, ctx)
             assert verify(db, hist, floor=p + 3) == p + 3, ctx
@@ -265,7 +269,8 @@ def batch_of(payload):
 def verify_subprocess(d, seed, profile, floor=0):
     r = subprocess.run([sys.executable, WRITER, "verify", str(d), "--seed", str(seed), "--profile", profile,
                         "--floor", str(floor)], capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, "the reader process died (rc=%d):\n%s\n%s" % (r.returncode, r.stdout, r.stderr[-3000:])
+    assert r.returncode == 0, "the reader process died (rc=%d):\n%s\n%s" % (
+        r.returncode, r.stdout, r.stderr[-3000:])
     res = json.loads(r.stdout.strip().splitlines()[-1])
     assert res["status"] != "error", res["msg"]
     return res
@@ -299,7 +304,8 @@ def test_torn_wal_tail_recovers_the_exact_prefix_before_it(tmp_path, seed, engin
             else:
                 os.truncate(p, off + cut)
             res = verify_subprocess(d, seed, "wal")
-            assert res == {**res, "status": "ok", "p": 29}, "cut=%d how=%s seed=%d: %r" % (cut, how, seed, res)
+            assert res.get("status") == "ok" and res.get("p") == 29, "cut=%d how=%s seed=%d: %r" % (
+                cut, how, seed, res)
             shutil.rmtree(d)
 
 
@@ -405,16 +411,21 @@ def test_reopen_after_a_crash_with_10000_items(tmp_path, seed, engine):
         t_verify = time.perf_counter() - t1
     finally:
         db.close()
-    print("reopen after crash: %d items (10,000 puts in 400 batches), open+recovery %.3fs, recovery stats %r, "
+    print("reopen after crash: %d items (10,000 puts in 400 batches), open+recovery %.3fs, recovery %r, "
           "verify %.3fs" % (items, t_open, st.get("recovery"), t_verify))
     assert p == 400 and items >= 8000
+
+
+def tryopen(d):
+    return subprocess.run([sys.executable, WRITER, "tryopen", str(d)], capture_output=True, text=True,
+                          timeout=60)
 
 
 def test_a_second_opener_in_another_process_gets_locked_error_naming_the_directory(tmp_path, errors):
     d = tmp_path / "db"
     db = fresh_db(d)
     try:
-        r = subprocess.run([sys.executable, WRITER, "tryopen", str(d)], capture_output=True, text=True, timeout=60)
+        r = tryopen(d)
         res = json.loads(r.stdout.strip().splitlines()[-1])
         assert res["exception"] == "LockedError", (res, r.stderr[-2000:])
         assert str(d) in res["msg"]
@@ -422,7 +433,7 @@ def test_a_second_opener_in_another_process_gets_locked_error_naming_the_directo
             open_db(d, PROFILE)                      # a second Database in this process, too
     finally:
         db.close()
-    r = subprocess.run([sys.executable, WRITER, "tryopen", str(d)], capture_output=True, text=True, timeout=60)
+    r = tryopen(d)
     assert json.loads(r.stdout.strip().splitlines()[-1])["exception"] is None, r.stderr[-2000:]
 
 
@@ -451,7 +462,7 @@ def test_a_closed_database_raises_closed_error(tmp_path, errors, seed):
 
 
 def test_400kb_values_round_trip_across_crashes(tmp_path, seed, engine):
-    final, rounds = kill_loop(tmp_path, seed, "big", kills=4, verify_every=1.0, max_acks=(1, 4), early_kill=0.0)
+    final, _ = kill_loop(tmp_path, seed, "big", kills=4, verify_every=1.0, max_acks=(1, 4), early_kill=0.0)
     db = open_db(tmp_path / "db", "big")
     try:
         p = verify(db, History(seed, "big"), floor=final)

@@ -165,7 +165,8 @@ def explain_mismatch(actual, hist, p, floor):
     """A message naming the differing keys, and which prefixes (if any) the actual state equals."""
     expected = hist.state(p)
     keys = sorted(set(actual) | set(expected), key=repr)
-    diffs = [(k, _short(expected.get(k)), _short(actual.get(k))) for k in keys if actual.get(k) != expected.get(k)]
+    diffs = [(k, _short(expected.get(k)), _short(actual.get(k)))
+             for k in keys if actual.get(k) != expected.get(k)]
     lines = ["state differs from the state after batch %d (progress key) in %d keys:" % (p, len(diffs))]
     lines += ["  %r: expected %r, found %r" % d for d in diffs[:12]]
     matches = []
@@ -217,7 +218,7 @@ def verify(db, hist, floor=0, run_check=True):
     return p
 
 
-# ---- the parent's side: running a writer and killing it ------------------------------------------------------
+# ---- the parent's side: running a writer and killing it ----------------------------------------------------
 
 WRITER = os.path.abspath(__file__)
 
@@ -317,8 +318,9 @@ def kill_loop(tmp_path, seed, profile, kills, verify_every=0.5, max_acks=(1, 30)
             run.run_until(max_acks=plan[1])
             time.sleep(plan[2])                                       # land somewhere inside the next batch
         run.kill()
-        ctx = "seed=%d profile=%s round=%d plan=%r floor=%d run: opened=%r acked=%r rc=%r\nwriter stderr:\n%s" % (
-            seed, profile, i, plan, floor, run.opened, run.acked, run.rc, run.stderr_tail())
+        ctx = ("seed=%d profile=%s round=%d plan=%r floor=%d run: opened=%r acked=%r rc=%r\n"
+               "writer stderr:\n%s" % (seed, profile, i, plan, floor, run.opened, run.acked, run.rc,
+                                        run.stderr_tail()))
         assert run.rc == -signal.SIGKILL, "writer did not die by our SIGKILL\n" + ctx
         if run.opened is not None:
             assert run.opened >= floor, "recovery went backwards\n" + ctx
@@ -337,7 +339,8 @@ def kill_loop(tmp_path, seed, profile, kills, verify_every=0.5, max_acks=(1, 30)
             floor = verified
         rounds.append((i, plan, run.opened, run.acked, verified))
     elapsed = time.monotonic() - t_start
-    print("kill_loop seed=%d profile=%s kills=%d final batch=%d in %.1fs" % (seed, profile, kills, floor, elapsed))
+    print("kill_loop seed=%d profile=%s kills=%d final batch=%d in %.1fs"
+          % (seed, profile, kills, floor, elapsed))
     return floor, rounds
 
 

@@ -10,8 +10,9 @@ How a power-loss test uses it::
     # (fdatasync'ed, msync'ed) is there; each one that was not is kept, dropped, or torn at 512-byte sectors;
     # creations, renames and unlinks whose directory was not fsync'ed afterwards may be undone.
 
-The interposer (interposer.c) documents the log format; this module builds it with the system C compiler into
-a cache directory (keyed by the source's hash, so concurrent test workers share one build) and replays the log.
+The interposer (interposer.c) documents the log format; this module builds it with the system C compiler
+into a cache directory (keyed by the source's hash, so concurrent test workers share one build) and replays
+the log.
 """
 from __future__ import annotations
 
@@ -71,7 +72,8 @@ def unsupported_reason():
 
 
 def cache_dir():
-    d = os.environ.get("PYDDB_FAULTFS_CACHE") or os.path.join(tempfile.gettempdir(), "pyddb-faultfs-%d" % os.getuid())
+    d = os.environ.get("PYDDB_FAULTFS_CACHE") or os.path.join(tempfile.gettempdir(),
+                                                               "pyddb-faultfs-%d" % os.getuid())
     os.makedirs(d, exist_ok=True)
     return d
 
@@ -149,7 +151,8 @@ class Record:
 
     def __repr__(self):
         return "<%s seq=%d flags=%d ino=%d a=%d b=%d c=%d %s%s data=%dB>" % (
-            _TYPE_NAMES.get(self.type, self.type), self.seq, self.flags, self.ino, self.a, self.b, self.c, self.path1,
+            _TYPE_NAMES.get(self.type, self.type), self.seq, self.flags, self.ino, self.a, self.b, self.c,
+            self.path1,
             (" -> " + self.path2) if self.path2 else "", len(self.data))
 
 
@@ -166,7 +169,8 @@ def read_log(log_path):
         (magic, total, typ, flags, _r, seq, dev, ino, a, b, c, l1, l2, l3) = _HDR.unpack_from(buf, pos)
         if magic != _MAGIC or total < _HDR.size + 4 or pos + total > len(buf):
             break
-        if struct.unpack_from("<I", buf, pos + total - 4)[0] != _TRAILER or _HDR.size + l1 + l2 + l3 + 4 != total:
+        if (struct.unpack_from("<I", buf, pos + total - 4)[0] != _TRAILER
+                or _HDR.size + l1 + l2 + l3 + 4 != total):
             break
         q = pos + _HDR.size
         p1 = buf[q:q + l1].decode("utf-8", "surrogateescape")
