@@ -303,6 +303,14 @@ def test_wrong_json_types_are_serialization_errors():
         assert info.value.error_type == "SerializationException"
 
 
+def test_non_string_names_are_serialization_errors():
+    for bad in (lambda: attrvalue.validate({"M": {1: {"S": "x"}}}),
+                lambda: attrvalue.validate_item({1: {"S": "x"}})):
+        with pytest.raises(InvalidValue) as info:
+            bad()
+        assert info.value.error_type == "SerializationException"
+
+
 def test_validate_returns_a_canonical_copy_and_leaves_the_request_alone():
     request = {"M": {"n": {"N": "1.50"}, "ns": {"NS": ["2.0", "1e1"]}, "b": {"B": bytearray(b"x")},
                      "l": {"L": [{"N": "-0"}, {"BS": [memoryview(b"y")]}]}, "e": {"S": ""},

@@ -145,7 +145,11 @@ def _v_m(v, depth):
     depth += 1
     if depth > MAX_NESTING_DEPTH:
         raise InvalidValue(NESTING)
-    return {k: validate(x, depth) for k, x in v.items()}
+    out = {k: validate(x, depth) for k, x in v.items()}
+    for k in out:
+        if type(k) is not str:              # msgpack's reader (strict_map_key) would refuse it later
+            _wrong_type("M key", k)
+    return out
 
 
 def _v_l(v, depth):
@@ -229,7 +233,11 @@ def validate_item(item) -> dict:
     Attribute-name rules (length, emptiness) and key rules (size.check_key) are the caller's."""
     if not isinstance(item, dict):
         _wrong_type("Item", item)
-    return {name: validate(av) for name, av in item.items()}
+    out = {name: validate(av) for name, av in item.items()}
+    for name in out:
+        if type(name) is not str:
+            _wrong_type("attribute name", name)
+    return out
 
 
 def value_type(av: dict) -> str:
