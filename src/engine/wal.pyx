@@ -439,8 +439,11 @@ cdef class Wal:
 
     def append(self, payload):
         """Append one record holding the bytes-like `payload`; return its LSN. Not durable until sync_to."""
-        cdef const unsigned char[::1] mv = payload
+        cdef const unsigned char[::1] mv
         cdef unsigned char empty = 0
+        if type(payload) is bytes:                       # the common case, without a buffer acquisition
+            return self.append_raw(<const unsigned char*>PyBytes_AS_STRING(payload), len(<bytes>payload))
+        mv = payload
         if mv.shape[0] == 0:
             return self.append_raw(&empty, 0)
         return self.append_raw(&mv[0], mv.shape[0])
