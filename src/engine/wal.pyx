@@ -60,6 +60,15 @@
 #      snapshot copied without its log), its records are obsolete: remove its segments and start fresh at
 #      start_lsn, so LSNs never repeat (refused in archive mode, which never discards records).
 #
+# THREADS AND SYNC MODES
+#   append/append_raw, retire and close are serialised by the caller (the Database's write lock). sync_to,
+#   records() and the read-only properties may be called from any thread. The GIL guards the Wal's fields;
+#   append holds it across its one pwrite, so a record is complete before last_lsn names it (W10). sync_to
+#   waiters sleep on a pthread condvar without the GIL (W4). sync="full": the caller calls sync_to(lsn)
+#   after append before acknowledging; "normal": a daemon thread datasyncs at most every 5 ms while there is
+#   unsynced data; "off": only explicit sync_to and close sync. A roll never syncs: the previous segment's
+#   descriptor is handed to the next syncer, which datasyncs it before the current one.
+#
 # INVARIANTS
 #   (W1) LSNs are consecutive from 1. A segment named F holds LSNs F, F+1, ... from offset 0 with no gaps, and
 #        the next live segment is named one past the last LSN of the previous one.

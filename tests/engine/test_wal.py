@@ -720,3 +720,29 @@ def test_w4_concurrent_commits_rolls_retires_and_readers(tmp_path, mode):
     with Wal(d, segment_bytes=1024) as w2:
         assert w2.last_lsn == 900
         assert [r[2] for r in w2.records(w2.first_lsn)] == tail
+
+
+def test_w6_failed_background_sync_in_normal_mode_poisons(tmp_path):
+    w = Wal(str(tmp_path / "wal"), sync="normal")
+    osfile.set_fault("sync", after=0, err=errno.EIO)
+    w.append(b"x")
+    deadline = time.time() + 5
+    while not w.poisoned and time.time() < deadline:
+        time.sleep(0.002)
+    assert w.poisoned and w.synced_lsn == 0
+    with pytest.raises(PoisonedError):
+        w.append(b"y")
+    w.close()
+
+
+def test_w6_close_reports_a_failed_final_sync(tmp_path):
+    d = str(tmp_path / "wal")
+    w = Wal(d, sync="off")
+    w.append(b"x")
+    osfile.set_fault("sync", after=0, err=errno.EIO)
+    with pytest.raises(OSError):
+        w.close()
+    assert w.closed and w.poisoned
+    osfile.clear_fault()
+    with Wal(d) as w2:
+        assert w2.last_lsn == 1
