@@ -69,4 +69,15 @@ def extensions():
     )
 
 
-setup(ext_modules=extensions())
+# pyddb and its subpackages live in src/pyddb; the engine (src/engine) is installed as pyddb._engine.
+PACKAGES = ["pyddb." + p if p else "pyddb" for p in [""] + [
+    p.replace(os.sep, ".") for p in sorted(
+        os.path.relpath(d, os.path.join(HERE, "src", "pyddb"))
+        for d, _, files in os.walk(os.path.join(HERE, "src", "pyddb")) if "__init__.py" in files
+    ) if p != "."]] + ["pyddb._engine"]
+
+setup(
+    ext_modules=extensions(),
+    packages=PACKAGES,
+    package_dir={"pyddb": "src/pyddb", "pyddb._engine": "src/engine"},
+)
