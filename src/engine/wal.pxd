@@ -2,9 +2,9 @@
 #
 # A Wal owns one directory of segment files `%016x.wal` (named by the first LSN they hold). Appends are
 # serialised by the caller (the Database's write lock); sync_to() may be called from any thread and shares
-# one fdatasync among everyone waiting (group commit). Holding the GIL is the Wal's mutex for its fields: the
-# only code that runs without the GIL is pwrite/pread/fdatasync on descriptors the Wal keeps open until it
-# no longer needs them (see _syncing).
+# one fdatasync among everyone waiting (group commit). The GIL guards the Wal's fields; what runs without it
+# is zero-filling, pread and fdatasync on descriptors the Wal keeps open until no syncer can use them, and
+# sync_to waiters sleeping on _cv (the fields they read are also written under _mu).
 from libc.stdint cimport uint32_t, uint64_t, int64_t
 from pyddb._engine._types cimport lsn_t
 
@@ -41,7 +41,7 @@ cdef class Wal:
     cdef list _segments                # first LSNs (int) of every live segment, ascending; last = current
 
     # ---- LSNs ---------------------------------------------------------------------------------------------
-    cdef lsn_t _last_lsn               # LSN of the newest appended record (written to the page cache); 0 = none
+    cdef lsn_t _last_lsn               # LSN of the newest appended record (in the page cache); 0 = none
     cdef lsn_t _synced_lsn             # (W3) every record <= this is on stable storage
     cdef lsn_t _first_lsn              # oldest LSN records() can read (first LSN of the oldest live segment)
     cdef lsn_t _retired_lsn            # highest upto_lsn given to retire()

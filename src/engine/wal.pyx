@@ -644,7 +644,8 @@ cdef class Wal:
         segs = []
         free_files = []
         for fn in os.listdir(d):
-            if fn.endswith(".tmp") and (_SEGMENT_RE.match(fn[:len(fn) - 4]) or _FREE_RE.match(fn[:len(fn) - 4])):
+            base = fn[:len(fn) - 4]
+            if fn.endswith(".tmp") and (_SEGMENT_RE.match(base) or _FREE_RE.match(base)):
                 os.unlink(os.path.join(d, fn))           # step 1: an unfinished segment creation
                 continue
             m = _SEGMENT_RE.match(fn)
@@ -725,8 +726,8 @@ cdef class Wal:
                 off = <uint64_t>hit
                 if load64(p + off + 24) >= expected:     # (W7) the missing record had been durable
                     raise CorruptionError(
-                        "WAL corruption: the record for LSN %d at %s offset %d is missing or damaged, but the "
-                        "record for LSN %d at %s offset %d shows LSNs up to %d were durable"
+                        "WAL corruption: the record for LSN %d at %s offset %d is missing or damaged, but "
+                        "the record for LSN %d at %s offset %d shows LSNs up to %d were durable"
                         % (expected, bad_path, end_off, load64(p + off + 8),
                            os.path.join(d, segment_name(segs[j])), off, load64(p + off + 24)))
                 rec = _record_size(load32(p + off))
@@ -796,15 +797,16 @@ cdef class Wal:
         # Step 5: a log that ends before start_lsn - 1 holds only records the caller no longer needs.
         if self._last_lsn + 1 < start_lsn:
             if self.archive and self._last_lsn >= self._first_lsn:
-                raise EngineError("WAL %s ends at LSN %d but must continue from LSN %d; archive mode will not "
-                                  "discard it" % (d, self._last_lsn, start_lsn - 1))
+                raise EngineError("WAL %s ends at LSN %d but must continue from LSN %d; archive mode will "
+                                  "not discard it" % (d, self._last_lsn, start_lsn - 1))
             os.close(self._fd)
             self._fd = -1
             for s in self._segments:
                 os.unlink(os.path.join(d, segment_name(s)))
             os_fsync_dir(d)
             self._recovered_tail = {
-                "segment": segment_name(self._seg_first), "offset": self._write_off, "lsn": self._last_lsn + 1,
+                "segment": segment_name(self._seg_first), "offset": self._write_off,
+                "lsn": self._last_lsn + 1,
                 "discarded_bytes": 0, "discarded_records": self._last_lsn + 1 - self._first_lsn,
                 "removed_segments": [segment_name(s) for s in self._segments], "skipped_to_lsn": start_lsn,
             }
@@ -940,7 +942,8 @@ cdef class _Reader:
         try:
             self._fd = os.open(self._path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
         except FileNotFoundError:
-            raise EngineError("WAL segment %s was retired while records() was reading it" % self._path) from None
+            raise EngineError("WAL segment %s was retired while records() was reading it"
+                              % self._path) from None
         with nogil:
             self._size = <uint64_t>os_file_size(self._fd) & ~(<uint64_t>7)
         self._off = 0
@@ -951,7 +954,8 @@ cdef class _Reader:
     cdef const unsigned char* _window(self, uint64_t n, bint fresh) except? NULL:
         """Bytes [off, off + n) of the segment (n <= size - off), from the cache unless `fresh`."""
         cdef uint64_t want
-        if fresh or self._off < self._chunk_off or self._off + n > self._chunk_off + <uint64_t>len(self._chunk):
+        if (fresh or self._off < self._chunk_off
+                or self._off + n > self._chunk_off + <uint64_t>len(self._chunk)):
             want = n if n > 1048576 else 1048576
             if want > self._size - self._off:
                 want = self._size - self._off
@@ -968,8 +972,7 @@ cdef class _Reader:
         n = load32(p)
         if load64(p + 8) != self._expected or n > self._size - self._off - WAL_HEADER_SIZE:
             return False
-        p = self._window(_record_size(n) if _record_size(n) <= self._size - self._off else n + WAL_HEADER_SIZE,
-                         False)
+        p = self._window(WAL_HEADER_SIZE + n, False)
         return _valid_at(p, WAL_HEADER_SIZE + n, 0, self._expected)
 
     def __iter__(self):
@@ -991,7 +994,8 @@ cdef class _Reader:
                     self._open(self._expected)
                     continue
                 if not os.path.exists(self._path):
-                    raise EngineError("WAL segment %s was retired while records() was reading it" % self._path)
+                    raise EngineError("WAL segment %s was retired while records() was reading it"
+                                      % self._path)
                 raise CorruptionError("WAL corruption: the record for LSN %d at %s offset %d is damaged"
                                       % (self._expected, self._path, self._off))
             p = self._window(WAL_HEADER_SIZE, False)

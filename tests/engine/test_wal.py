@@ -61,7 +61,7 @@ def check_prefix(wal, upto):
     assert all(r[2] == payload(r[0]) for r in recs)
 
 
-# ---- round trips and LSNs ------------------------------------------------------------------------------------
+# ---- round trips and LSNs ----------------------------------------------------------------------------------
 
 def test_w1_append_records_reopen_round_trip(tmp_path):
     d = str(tmp_path / "wal")
@@ -168,7 +168,7 @@ def test_records_before_first_lsn_raise_and_closed_wal_raises(tmp_path):
             call()
 
 
-# ---- recovery: torn tails and corruption ---------------------------------------------------------------------
+# ---- recovery: torn tails and corruption -------------------------------------------------------------------
 
 def test_w7_truncated_last_record_is_a_torn_tail(tmp_path):
     d = str(tmp_path / "wal")
@@ -278,7 +278,8 @@ def test_w7_zeroed_record_in_an_earlier_segment_raises_corruption(tmp_path):
     with open(path, "r+b") as f:
         f.seek(off)
         f.write(b"\0" * (32 + n))
-    with pytest.raises(CorruptionError, match="LSN %d at .*%s offset %d" % (lsn, os.path.basename(path), off)):
+    pattern = "LSN %d at .*%s offset %d" % (lsn, os.path.basename(path), off)
+    with pytest.raises(CorruptionError, match=pattern):
         Wal(d, segment_bytes=1024)
 
 
@@ -317,7 +318,7 @@ def test_leftover_tmp_segment_is_removed_at_open(tmp_path):
         check_prefix(w, 3)
 
 
-# ---- recycling and retirement ----------------------------------------------------------------------------------
+# ---- recycling and retirement ------------------------------------------------------------------------------
 
 def test_w8_recycled_segment_with_stale_records_reads_as_end(tmp_path):
     d = str(tmp_path / "wal")
@@ -376,7 +377,7 @@ def test_archive_mode_keeps_retired_segments_readable(tmp_path):
         check_prefix(w, 80)
 
 
-# ---- sync modes and group commit -------------------------------------------------------------------------------
+# ---- sync modes and group commit ---------------------------------------------------------------------------
 
 def test_w4_group_commit_shares_fdatasync_between_threads(tmp_path):
     w = Wal(str(tmp_path / "wal"))
@@ -586,7 +587,7 @@ def test_w5_a_spare_segment_is_zero_filled_in_the_background(tmp_path):
         assert [r[0] for r in w.records()] == list(range(1, w.last_lsn + 1)) and w.last_lsn > n
 
 
-# ---- simulated power loss ------------------------------------------------------------------------------------
+# ---- simulated power loss ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("seed", range(int(os.environ.get("WAL_SEEDS", "60"))))
 def test_w2_w7_power_loss_keeps_synced_records_and_never_reports_corruption(tmp_path, seed):
