@@ -1,8 +1,8 @@
-"""boto3-style exceptions for the in-process client: a `DynamoDBError` becomes what botocore would have raised.
+"""boto3-style exceptions for the in-process client: a `DynamoDBError` becomes what botocore would raise.
 
 Code written for boto3 catches DynamoDB errors in three ways, and each works unchanged against pyddb:
 
-    except botocore.exceptions.ClientError as e: e.response["Error"]["Code"] == "ConditionalCheckFailedException"
+    except botocore.exceptions.ClientError as e:  e.response["Error"]["Code"] == "ConditionalCheckFailed..."
     except client.exceptions.ConditionalCheckFailedException as e: e.response["Item"]
     except Exception as e: str(e) == "An error occurred (ConditionalCheckFailedException) when calling the
                                       PutItem operation: The conditional request failed"
@@ -17,8 +17,8 @@ HOW BOTOCORE DOES IT (read from botocore's errorfactory.py, exceptions.py, parse
       "An error occurred ({Code}) when calling the {op} operation{retry_info}: {Message}", and keeps
       `.response` and `.operation_name`.
     - the response is {"Error": {"Message", "Code"}, "ResponseMetadata": {"RequestId", "HTTPStatusCode",
-      "HTTPHeaders", "RetryAttempts"}}; for a modelled error the members of the error shape are added at the top
-      level as the body had them ("message" or "Message", "Item", "CancellationReasons", ...).
+      "HTTPHeaders", "RetryAttempts"}}; for a modelled error the members of the error shape are added at the
+      top level as the body had them ("message" or "Message", "Item", "CancellationReasons", ...).
       Error.Message is body["message"] or body["Message"], or "" when the body has neither.
 
 WHAT PYDDB DOES
@@ -27,6 +27,7 @@ WHAT PYDDB DOES
     Code is "ValidationException"). They derive from botocore's ClientError when botocore is importable, and
     otherwise from a local `ClientError` with the same constructor, attributes, str() and pickling.
 """
+
 from __future__ import annotations
 
 import base64
@@ -42,6 +43,7 @@ from pyddb.errors import ERROR_CLASSES, DynamoDBError
 try:  # botocore is optional: it comes with boto3, which pyddb does not need
     from botocore.errorfactory import BaseClientExceptions as _BaseClientExceptions
     from botocore.exceptions import ClientError
+
     HAVE_BOTOCORE = True
 except ImportError:  # pragma: no cover - exercised by the tests through _LocalClientError
     HAVE_BOTOCORE = False
@@ -52,8 +54,10 @@ except ImportError:  # pragma: no cover - exercised by the tests through _LocalC
 class _LocalClientError(Exception):
     """botocore.exceptions.ClientError's behaviour, for when botocore is not installed."""
 
-    MSG_TEMPLATE = ("An error occurred ({error_code}) when calling the {operation_name} "
-                    "operation{retry_info}: {error_message}")
+    MSG_TEMPLATE = (
+        "An error occurred ({error_code}) when calling the {operation_name} "
+        "operation{retry_info}: {error_message}"
+    )
 
     def __init__(self, error_response: Dict[str, Any], operation_name: str) -> None:
         retry_info = self._get_retry_info(error_response)
@@ -93,8 +97,9 @@ class _LocalBaseClientExceptions:
 
     def __getattr__(self, name: str):
         names = [c.__name__ for c in self._code_to_exception.values()]
-        raise AttributeError("%s object has no attribute %s. Valid exceptions are: %s"
-                             % (self, name, ", ".join(names)))
+        raise AttributeError(
+            "%s object has no attribute %s. Valid exceptions are: %s" % (self, name, ", ".join(names))
+        )
 
 
 if not HAVE_BOTOCORE:
@@ -112,11 +117,13 @@ _CODE_TO_CLASS: Dict[str, type] = _make_classes(ClientError)
 # DynamoDBExceptions (errorfactory.ClientExceptionsFactory._create_client_exceptions)
 Exceptions = type("DynamoDBExceptions", (_BaseClientExceptions,), dict(_CODE_TO_CLASS))
 Exceptions.__module__ = __name__
-Exceptions.__doc__ = "The `client.exceptions` of a pyddb client: `client.exceptions.<Code>` and `.ClientError`."
+Exceptions.__doc__ = (
+    "The `client.exceptions` of a pyddb client: `client.exceptions.<Code>` and `.ClientError`."
+)
 
 
 def make_exceptions() -> Any:
-    """A fresh `client.exceptions` object (all share the same classes, so one client's classes catch another's)."""
+    """A fresh `client.exceptions` object. All share the classes: one client's class catches another's."""
     return Exceptions(dict(_CODE_TO_CLASS))
 
 
@@ -161,7 +168,9 @@ def error_response(err: DynamoDBError, request_id: Optional[str] = None) -> Dict
             "RetryAttempts": 0,
         },
     }
-    if err.modelled:   # botocore's modelled parse adds the error shape's members (endpoint._add_modeled_error_fields)
+    if (
+        err.modelled
+    ):  # botocore's modelled parse adds the error shape's members (endpoint._add_modeled_error_fields)
         for k, v in body.items():
             if k != "__type":
                 response[k] = v

@@ -15,9 +15,10 @@ WIRE FORMAT (what `to_wire()` returns: the HTTP status and the JSON body DynamoD
       Sources: AWS DynamoDB developer guide, "Error handling with DynamoDB" (Programming.Errors: the
       ResourceNotFoundException example body); dynalite index.js and test/helpers.js (the coral namespaces,
       recorded against DynamoDB); botocore parsers.py keeps only what follows '#', so clients see the code.
-    - the message key is "message" for most types and "Message" for some: IdempotentParameterMismatchException,
-      TransactionCanceledException, TransactionInProgressException (their members in botocore's model) and
-      SerializationException (dynalite test/helpers.js assertSerialization: `Message`). botocore reads either.
+    - the message key is "message" for most types and "Message" for some:
+      IdempotentParameterMismatchException, TransactionCanceledException, TransactionInProgressException
+      (their members in botocore's model) and SerializationException (dynalite test/helpers.js
+      assertSerialization: `Message`). botocore reads either.
     - a type without a message (UnknownOperationException, a SerializationException for a body that is not
       JSON) has no message key at all (dynalite index.js).
     - extra members: ConditionalCheckFailedException "Item" (ReturnValuesOnConditionCheckFailure=ALL_OLD),
@@ -29,11 +30,13 @@ HTTP STATUS: 400 for every client error, 500 for InternalServerError, 503 for Se
 ProvisionedThroughputExceededException are 400s).
 
 INVARIANTS
-    (E1) `code` is the class name and the string after '#' in `__type`; `client.exceptions.<code>` is its class.
-    (E2) a message text is written once, here, next to the source it was checked against; callers use the named
-         constructors (`ResourceNotFoundException.table(name, op)`) rather than spelling texts themselves.
+    (E1) `code` is the class name and the string after '#' in `__type`; `client.exceptions.<code>` is its
+         class.
+    (E2) a message text is written once, here, next to the source it was checked against; callers use the
+         named constructors (`ResourceNotFoundException.table(name, op)`), never spelling texts themselves.
     (E3) `to_wire()` never fails and never returns a body without `__type`.
 """
+
 from __future__ import annotations
 
 from typing import Any, ClassVar, Dict, List, Optional, Tuple
@@ -55,11 +58,11 @@ class DynamoDBError(Exception):
     message_key: ClassVar[str] = "message"
     default_message: ClassVar[Optional[str]] = None
     retryable: ClassVar[bool] = False
-    modelled: ClassVar[bool] = False          # an error shape of botocore's DynamoDB/Streams model
+    modelled: ClassVar[bool] = False  # an error shape of botocore's DynamoDB/Streams model
 
     def __init__(self, message: Optional[str] = None, **extra: Any) -> None:
         self.message = self.default_message if message is None else message
-        self.extra: Dict[str, Any] = extra   # wire members besides the message, e.g. Item, CancellationReasons
+        self.extra: Dict[str, Any] = extra  # wire members besides the message, e.g. Item, CancellationReasons
         super().__init__(self.message if self.message is not None else self.code)
 
     def __init_subclass__(cls, **kw: Any) -> None:
@@ -100,12 +103,14 @@ def _rebuild(name: str, message: Optional[str], extra: Dict[str, Any]) -> Dynamo
     return err
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ---------------------------------------------------------------------------------------------------------
 # Common errors that DynamoDB returns but its model does not describe
-# --------------------------------------------------------------------------------------------------------------
+# ---------------------------------------------------------------------------------------------------------
+
 
 class ValidationException(DynamoDBError):
     """A request that breaks a constraint. Source of the texts: see each constructor."""
+
     namespace = VALIDATE_NS
 
     @classmethod
@@ -132,11 +137,15 @@ class ValidationException(DynamoDBError):
         return cls("%d validation error%s detected: %s" % (n, "" if n == 1 else "s", "; ".join(errors)))
 
     @classmethod
-    def mixed_expression_parameters(cls, non_expression: List[str], expression: List[str]) -> "ValidationException":
+    def mixed_expression_parameters(
+        cls, non_expression: List[str], expression: List[str]
+    ) -> "ValidationException":
         # dynalite validations/index.js validateExpressionParams
-        return cls("Can not use both expression and non-expression parameters in the same request: "
-                   "Non-expression parameters: {%s} Expression parameters: {%s}"
-                   % (", ".join(non_expression), ", ".join(expression)))
+        return cls(
+            "Can not use both expression and non-expression parameters in the same request: "
+            "Non-expression parameters: {%s} Expression parameters: {%s}"
+            % (", ".join(non_expression), ", ".join(expression))
+        )
 
     @classmethod
     def return_values_put(cls) -> "ValidationException":
@@ -150,7 +159,8 @@ class ValidationException(DynamoDBError):
 
     @classmethod
     def invalid_transact_action(cls) -> "ValidationException":
-        # a TransactItems member with none of Put/Update/Delete/ConditionCheck: dynalite test/transactWriteItem.js
+        # a TransactItems member with none of Put/Update/Delete/ConditionCheck:
+        # dynalite test/transactWriteItem.js
         return cls("The action or operation requested is invalid. Verify that the action is typed correctly.")
 
     @classmethod
@@ -172,48 +182,50 @@ class SerializationException(DynamoDBError):
     (dynalite test/helpers.js, recorded ~2013-2019) said "class java.lang.Short can not be converted to an
     String"; the structural texts below are the same in both.
     """
+
     namespace = SERVICE_NS
-    message_key = "Message"     # dynalite test/helpers.js assertSerialization: {__type, Message}
+    message_key = "Message"  # dynalite test/helpers.js assertSerialization: {__type, Message}
 
     @classmethod
     def not_json(cls) -> "SerializationException":
-        return cls(None)                                   # dynalite index.js: {__type} only
+        return cls(None)  # dynalite index.js: {__type} only
 
     @classmethod
     def cannot_convert(cls, token: str, target: str) -> "SerializationException":
-        """token: NUMBER_VALUE, STRING_VALUE, TRUE_VALUE, FALSE_VALUE; target: 'a String', 'an Integer', ..."""
+        """token: NUMBER_VALUE, STRING_VALUE, TRUE_VALUE, FALSE_VALUE; target: 'a String', 'an Integer'..."""
         return cls("%s can not be converted to %s" % (token, target))
 
     @classmethod
     def start_of_list(cls) -> "SerializationException":
-        return cls("Start of list found where not expected")                 # dynalite test/helpers.js
+        return cls("Start of list found where not expected")  # dynalite test/helpers.js
 
     @classmethod
     def start_of_structure(cls) -> "SerializationException":
-        return cls("Start of structure or map found where not expected.")    # (with the period) same source
+        return cls("Start of structure or map found where not expected.")  # (with the period) same source
 
     @classmethod
     def expected_list(cls) -> "SerializationException":
-        return cls("Expected list or null")                                  # same source
+        return cls("Expected list or null")  # same source
 
     @classmethod
     def expected_map(cls) -> "SerializationException":
-        return cls("Expected map or null")                                   # same source
+        return cls("Expected map or null")  # same source
 
     @classmethod
     def expected_structure(cls) -> "SerializationException":
-        return cls("Expected null")      # same source; aws/aws-sdk-js#44 (a string where a structure goes)
+        return cls("Expected null")  # same source; aws/aws-sdk-js#44 (a string where a structure goes)
 
     @classmethod
     def bad_base64(cls, value: str, detail: str) -> "SerializationException":
-        # dynalite test/helpers.js: "'23456' can not be converted to a Blob: Base64 encoded length is expected a
-        # multiple of 4 bytes but found: 5", "... Invalid Base64 character: '='",
+        # dynalite test/helpers.js: "'23456' can not be converted to a Blob: Base64 encoded length is expected
+        # a multiple of 4 bytes but found: 5", "... Invalid Base64 character: '='",
         # "... Invalid last non-pad Base64 character dectected" (sic)
         return cls("'%s' can not be converted to a Blob: %s" % (value, detail))
 
 
 class UnknownOperationException(DynamoDBError):
     """X-Amz-Target names no operation. No message (dynalite index.js: {__type} only)."""
+
     namespace = SERVICE_NS
 
 
@@ -226,25 +238,32 @@ class MissingAuthenticationTokenException(DynamoDBError):
 
 class UnrecognizedClientException(DynamoDBError):
     namespace = SERVICE_NS
-    default_message = "The security token included in the request is invalid."   # dynalite index.js (unknown key id)
+    default_message = (
+        "The security token included in the request is invalid."  # dynalite index.js (unknown key id)
+    )
 
 
 class InvalidSignatureException(DynamoDBError):
     namespace = SERVICE_NS
     # dynalite index.js (signature mismatch; DynamoDB appends the canonical string and string-to-sign after
     # "\n\n", see `signature_mismatch`); also quoted in "DynamoDB Applied Design Patterns", ch. 6
-    default_message = ("The request signature we calculated does not match the signature you provided. "
-                       "Check your AWS Secret Access Key and signing method. "
-                       "Consult the service documentation for details.")
+    default_message = (
+        "The request signature we calculated does not match the signature you provided. "
+        "Check your AWS Secret Access Key and signing method. "
+        "Consult the service documentation for details."
+    )
 
     @classmethod
-    def signature_mismatch(cls, canonical_request: Optional[str] = None,
-                           string_to_sign: Optional[str] = None) -> "InvalidSignatureException":
+    def signature_mismatch(
+        cls, canonical_request: Optional[str] = None, string_to_sign: Optional[str] = None
+    ) -> "InvalidSignatureException":
         msg = cls.default_message
         if canonical_request is not None and string_to_sign is not None:
             # dynalite index.js comment recording DynamoDB's full text
-            msg += ("\n\nThe Canonical String for this request should have been\n'%s'\n\n"
-                    "The String-to-Sign should have been\n'%s'\n" % (canonical_request, string_to_sign))
+            msg += (
+                "\n\nThe Canonical String for this request should have been\n'%s'\n\n"
+                "The String-to-Sign should have been\n'%s'\n" % (canonical_request, string_to_sign)
+            )
         return cls(msg)
 
     @classmethod
@@ -256,11 +275,14 @@ class InvalidSignatureException(DynamoDBError):
 
 class IncompleteSignatureException(DynamoDBError):
     namespace = SERVICE_NS
-    default_message = "The request signature does not conform to AWS standards."   # Programming.Errors
+    default_message = "The request signature does not conform to AWS standards."  # Programming.Errors
 
     @classmethod
-    def missing_parts(cls, missing: List[str], has_date: bool, authorization: str) -> "IncompleteSignatureException":
-        # dynalite index.js: "Authorization header requires 'Credential' parameter. ... Authorization=<header>"
+    def missing_parts(
+        cls, missing: List[str], has_date: bool, authorization: str
+    ) -> "IncompleteSignatureException":
+        # dynalite index.js:
+        # "Authorization header requires 'Credential' parameter. ... Authorization=<header>"
         msg = "".join("Authorization header requires '%s' parameter. " % m for m in missing)
         if not has_date:
             msg += "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
@@ -268,40 +290,46 @@ class IncompleteSignatureException(DynamoDBError):
 
 
 class AccessDeniedException(DynamoDBError):
-    namespace = SERVICE_NS      # not confirmed: the namespace of the other authentication errors
-    default_message = "Access denied."   # Programming.Errors
+    namespace = SERVICE_NS  # not confirmed: the namespace of the other authentication errors
+    default_message = "Access denied."  # Programming.Errors
 
     @classmethod
     def not_authorized(cls, principal_arn: str, action: str, resource: str) -> "AccessDeniedException":
         # dynalite test/listTagsOfResource.js: "User: arn:aws:iam::...:... is not authorized to perform:
         # dynamodb:ListTagsOfResource on resource: abcd"
-        return cls("User: %s is not authorized to perform: dynamodb:%s on resource: %s"
-                   % (principal_arn, action, resource))
+        return cls(
+            "User: %s is not authorized to perform: dynamodb:%s on resource: %s"
+            % (principal_arn, action, resource)
+        )
 
 
 class ServiceUnavailable(DynamoDBError):
     """HTTP 503. Programming.Errors: "Service Unavailable (HTTP 503) DynamoDB is currently unavailable."
     The code and namespace on the wire are not confirmed."""
+
     namespace = AVAILABILITY_NS
     http_status = 503
     retryable = True
     default_message = "DynamoDB is currently unavailable. (This should be a temporary state.)"
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ---------------------------------------------------------------------------------------------------------
 # The error shapes of botocore's DynamoDB model (and DynamoDB Streams')
-# --------------------------------------------------------------------------------------------------------------
+# ---------------------------------------------------------------------------------------------------------
+
 
 class _Modelled(DynamoDBError):
     modelled = True
 
 
 class ConditionalCheckFailedException(_Modelled):
-    default_message = "The conditional request failed"   # dynalite test/helpers.js assertConditional
+    default_message = "The conditional request failed"  # dynalite test/helpers.js assertConditional
 
-    def __init__(self, message: Optional[str] = None, item: Optional[Dict[str, Any]] = None, **extra: Any) -> None:
+    def __init__(
+        self, message: Optional[str] = None, item: Optional[Dict[str, Any]] = None, **extra: Any
+    ) -> None:
         if item is not None:
-            extra["Item"] = item       # ReturnValuesOnConditionCheckFailure=ALL_OLD and the item exists
+            extra["Item"] = item  # ReturnValuesOnConditionCheckFailure=ALL_OLD and the item exists
         super().__init__(message, **extra)
 
     @property
@@ -309,8 +337,9 @@ class ConditionalCheckFailedException(_Modelled):
         return self.extra.get("Item")
 
 
-def cancellation_reason(code: str = "None", message: Optional[str] = None,
-                        item: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+def cancellation_reason(
+    code: str = "None", message: Optional[str] = None, item: Optional[Dict[str, Any]] = None
+) -> Dict[str, Any]:
     """One entry of CancellationReasons, keys in DynamoDB's order: {"Code", "Item"?, "Message"?}
     (boto/boto3#2657 shows `{"Code":"ConditionalCheckFailed","Item":{...},"Message":"The conditional request
     failed"}` and `{"Code":"None"}` for an action that did not fail)."""
@@ -325,8 +354,12 @@ def cancellation_reason(code: str = "None", message: Optional[str] = None,
 class TransactionCanceledException(_Modelled):
     message_key = "Message"
 
-    def __init__(self, message: Optional[str] = None,
-                 cancellation_reasons: Optional[List[Dict[str, Any]]] = None, **extra: Any) -> None:
+    def __init__(
+        self,
+        message: Optional[str] = None,
+        cancellation_reasons: Optional[List[Dict[str, Any]]] = None,
+        **extra: Any,
+    ) -> None:
         reasons = list(cancellation_reasons or [])
         if message is None:
             message = self.message_for(reasons)
@@ -335,10 +368,13 @@ class TransactionCanceledException(_Modelled):
 
     @staticmethod
     def message_for(reasons: List[Dict[str, Any]]) -> str:
-        # "Transaction cancelled, please refer cancellation reasons for specific reasons [None, ConditionalCheckFailed]"
+        # "Transaction cancelled, please refer cancellation reasons for specific reasons
+        #  [None, ConditionalCheckFailed]" (one text, shown on two lines)
         # aws/aws-sdk-js#2464, sensedeep/dynamodb-onetable#275, aws/aws-sdk-net#1292 (raw DynamoDB bodies)
-        return ("Transaction cancelled, please refer cancellation reasons for specific reasons [%s]"
-                % ", ".join(r.get("Code", "None") for r in reasons))
+        return (
+            "Transaction cancelled, please refer cancellation reasons for specific reasons [%s]"
+            % ", ".join(r.get("Code", "None") for r in reasons)
+        )
 
     @property
     def cancellation_reasons(self) -> List[Dict[str, Any]]:
@@ -356,15 +392,22 @@ CONDITIONAL_CHECK_FAILED_REASON = "The conditional request failed"
 
 
 class ResourceNotFoundException(_Modelled):
-    default_message = "Requested resource not found"     # Programming.Errors ("Requested resource not found.")
+    default_message = "Requested resource not found"  # Programming.Errors ("Requested resource not found.")
 
     # Operations that name the table in the text. dynalite tests recorded against DynamoDB:
     # test/describeTable.js, test/deleteTable.js, test/updateTable.js, test/describeTimeToLive.js,
     # test/updateTimeToLive.js: "Requested resource not found: Table: <name> not found". Item and batch
-    # operations (getItem, putItem, batchWriteItem, transactWriteItem tests) say "Requested resource not found".
-    TABLE_NAMED_OPERATIONS = frozenset({
-        "DescribeTable", "DeleteTable", "UpdateTable", "DescribeTimeToLive", "UpdateTimeToLive",
-    })
+    # operations (getItem, putItem, batchWriteItem, transactWriteItem tests) say
+    # "Requested resource not found".
+    TABLE_NAMED_OPERATIONS = frozenset(
+        {
+            "DescribeTable",
+            "DeleteTable",
+            "UpdateTable",
+            "DescribeTimeToLive",
+            "UpdateTimeToLive",
+        }
+    )
 
     @classmethod
     def table(cls, name: str, operation: Optional[str] = None) -> "ResourceNotFoundException":
@@ -380,7 +423,7 @@ class ResourceNotFoundException(_Modelled):
 
 
 class ResourceInUseException(_Modelled):
-    default_message = "The resource which you are attempting to change is in use."   # Programming.Errors
+    default_message = "The resource which you are attempting to change is in use."  # Programming.Errors
 
     @classmethod
     def table_exists(cls, name: str) -> "ResourceInUseException":
@@ -392,27 +435,35 @@ class ResourceInUseException(_Modelled):
     def table_in_use(cls, name: str, status: str = "created") -> "ResourceInUseException":
         # dynalite test/deleteTable.js: "Attempt to change a resource which is still in use: Table is being
         # created: <name>" (confirmed for "created"; "updated"/"deleted" follow the same form, not confirmed)
-        return cls("Attempt to change a resource which is still in use: Table is being %s: %s" % (status, name))
+        return cls(
+            "Attempt to change a resource which is still in use: Table is being %s: %s" % (status, name)
+        )
 
 
 class ProvisionedThroughputExceededException(_Modelled):
     retryable = True
     # mifi/dynamodump#20, quintilesims/layer0#229 (DynamoDB's text as clients logged it)
-    default_message = ("The level of configured provisioned throughput for the table was exceeded. "
-                       "Consider increasing your provisioning level with the UpdateTable API.")
+    default_message = (
+        "The level of configured provisioned throughput for the table was exceeded. "
+        "Consider increasing your provisioning level with the UpdateTable API."
+    )
 
     @classmethod
     def index(cls) -> "ProvisionedThroughputExceededException":
         # grailbio/reflow#101, exercism/website#949
-        return cls("The level of configured provisioned throughput for one or more global secondary indexes "
-                   "of the table was exceeded. Consider increasing your provisioning level for the "
-                   "under-provisioned global secondary indexes with the UpdateTable API")
+        return cls(
+            "The level of configured provisioned throughput for one or more global secondary indexes "
+            "of the table was exceeded. Consider increasing your provisioning level for the "
+            "under-provisioned global secondary indexes with the UpdateTable API"
+        )
 
 
 class RequestLimitExceeded(_Modelled):
     retryable = True
-    default_message = ("Throughput exceeds the current throughput limit for your account. "
-                       "To request a limit increase, contact AWS Support at https://aws.amazon.com/support.")  # Programming.Errors
+    default_message = (
+        "Throughput exceeds the current throughput limit for your account. "
+        "To request a limit increase, contact AWS Support at https://aws.amazon.com/support."
+    )  # Programming.Errors
 
 
 class ThrottlingException(_Modelled):
@@ -424,26 +475,26 @@ class ThrottlingException(_Modelled):
 
 class ItemCollectionSizeLimitExceededException(_Modelled):
     retryable = True
-    default_message = "Collection size exceeded."   # Programming.Errors
+    default_message = "Collection size exceeded."  # Programming.Errors
 
 
 class LimitExceededException(_Modelled):
     retryable = True
-    default_message = "Too many operations for a given subscriber."   # Programming.Errors
+    default_message = "Too many operations for a given subscriber."  # Programming.Errors
 
 
 class InternalServerError(_Modelled):
     http_status = 500
     retryable = True
-    default_message = "Internal server error"   # not confirmed: Programming.Errors gives only the status
+    default_message = "Internal server error"  # not confirmed: Programming.Errors gives only the status
 
 
 class IdempotentParameterMismatchException(_Modelled):
-    message_key = "Message"    # botocore model member
+    message_key = "Message"  # botocore model member
 
 
 class TransactionInProgressException(_Modelled):
-    message_key = "Message"    # botocore model member
+    message_key = "Message"  # botocore model member
 
 
 class TransactionConflictException(_Modelled):

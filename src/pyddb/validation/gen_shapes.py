@@ -18,8 +18,9 @@ OUTPUT FORMAT (compact JSON, no documentation):
           | {"type": "string", "min"?, "max"?, "pattern"?, "enum"?: [...]}
           | {"type": "integer" | "long" | "double", "min"?, "max"?}
           | {"type": "boolean" | "blob" | "timestamp"}
-Member order is botocore's (the model's) order; `shapes.py` overrides it where DynamoDB reports in another order.
+Member order is the model's; `shapes.py` overrides it where DynamoDB reports in another order.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -82,7 +83,9 @@ def build(botocore_dir: str, botocore_version: str) -> dict:
     for service, version in SERVICES.items():
         model = _load_model(botocore_dir, service, version)
         shapes = model["shapes"]
-        ops = {name: op["input"]["shape"] for name, op in sorted(model["operations"].items()) if "input" in op}
+        ops = {
+            name: op["input"]["shape"] for name, op in sorted(model["operations"].items()) if "input" in op
+        }
         services[service] = {
             "operations": ops,
             "errors": sorted(n for n, s in shapes.items() if s.get("exception")),
@@ -101,8 +104,10 @@ def render(data: dict) -> str:
         lines.append('   "shapes": {')
         items = list(d["shapes"].items())
         for j, (n, s) in enumerate(items):
-            lines.append("    %s: %s%s" % (json.dumps(n), json.dumps(s, separators=(",", ":")),
-                                          "," if j < len(items) - 1 else ""))
+            lines.append(
+                "    %s: %s%s"
+                % (json.dumps(n), json.dumps(s, separators=(",", ":")), "," if j < len(items) - 1 else "")
+            )
         lines.append("  }}" + ("," if i < len(svcs) - 1 else ""))
     lines.append("}}")
     return "\n".join(lines) + "\n"
@@ -117,7 +122,7 @@ def main(argv=None) -> int:
         with open(OUT, encoding="utf-8") as f:
             current = json.load(f)
         fresh = json.loads(text)
-        current["source"] = fresh["source"] = None      # a botocore upgrade alone is not staleness
+        current["source"] = fresh["source"] = None  # a botocore upgrade alone is not staleness
         if current != fresh:
             print("service_shapes.json is stale: run python -m pyddb.validation.gen_shapes", file=sys.stderr)
             return 1

@@ -18,6 +18,7 @@ ORDER BANDS
     90  ExpressionAttributeNames/Values maps themselves, just before the expressions are parsed
 All texts: dynalite validations/index.js and validations/<op>.js, which reproduce DynamoDB's messages.
 """
+
 from __future__ import annotations
 
 import re
@@ -33,6 +34,7 @@ _seq = 0
 
 def rule(*operations: str, order: int = 50) -> Callable[[Rule], Rule]:
     """Register the decorated function as a rule of each of `operations`."""
+
     def register(fn: Rule) -> Rule:
         global _seq
         for op in operations:
@@ -40,6 +42,7 @@ def rule(*operations: str, order: int = 50) -> Callable[[Rule], Rule]:
             _RULES.setdefault(op, []).append((order, _seq, fn))
             _RULES[op].sort(key=lambda r: (r[0], r[1]))
         return fn
+
     return register
 
 
@@ -53,9 +56,9 @@ def check_rules(operation: str, request: Dict[str, Any]) -> None:
         fn(request)
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ---------------------------------------------------------------------------------------------------------
 # Expression parameters vs. the legacy (non-expression) parameters
-# --------------------------------------------------------------------------------------------------------------
+# ---------------------------------------------------------------------------------------------------------
 
 # operation -> (expression parameters, non-expression parameters), in DynamoDB's listing order
 # (dynalite validations/{putItem,deleteItem,getItem,updateItem,query,scan,batchGetItem}.js)
@@ -64,15 +67,21 @@ EXPRESSION_PARAMETERS: Dict[str, Tuple[Tuple[str, ...], Tuple[str, ...]]] = {
     "DeleteItem": (("ConditionExpression",), ("Expected",)),
     "GetItem": (("ProjectionExpression",), ("AttributesToGet",)),
     "UpdateItem": (("UpdateExpression", "ConditionExpression"), ("AttributeUpdates", "Expected")),
-    "Query": (("ProjectionExpression", "FilterExpression", "KeyConditionExpression"),
-              ("AttributesToGet", "QueryFilter", "ConditionalOperator", "KeyConditions")),
-    "Scan": (("ProjectionExpression", "FilterExpression"), ("AttributesToGet", "ScanFilter", "ConditionalOperator")),
+    "Query": (
+        ("ProjectionExpression", "FilterExpression", "KeyConditionExpression"),
+        ("AttributesToGet", "QueryFilter", "ConditionalOperator", "KeyConditions"),
+    ),
+    "Scan": (
+        ("ProjectionExpression", "FilterExpression"),
+        ("AttributesToGet", "ScanFilter", "ConditionalOperator"),
+    ),
 }
 _BATCH_GET_TABLE = (("ProjectionExpression",), ("AttributesToGet",))
 
 
-def check_expression_parameters(request: Dict[str, Any], expressions: Sequence[str],
-                                non_expressions: Sequence[str]) -> None:
+def check_expression_parameters(
+    request: Dict[str, Any], expressions: Sequence[str], non_expressions: Sequence[str]
+) -> None:
     """dynalite validations/index.js validateExpressionParams, in its order:
     "Can not use both expression and non-expression parameters in the same request: Non-expression
     parameters: {Expected} Expression parameters: {ConditionExpression}", then
@@ -83,8 +92,11 @@ def check_expression_parameters(request: Dict[str, Any], expressions: Sequence[s
     if used_expr:
         non_expr = list(non_expressions)
         # KeyConditions with no KeyConditionExpression may go with the other expressions
-        if request.get("KeyConditions") is not None and request.get("KeyConditionExpression") is None \
-                and "KeyConditions" in non_expr:
+        if (
+            request.get("KeyConditions") is not None
+            and request.get("KeyConditionExpression") is None
+            and "KeyConditions" in non_expr
+        ):
             non_expr.remove("KeyConditions")
         used_non = [p for p in non_expr if request.get(p) is not None]
         if used_non:
@@ -92,16 +104,23 @@ def check_expression_parameters(request: Dict[str, Any], expressions: Sequence[s
     if request.get("ExpressionAttributeNames") is not None and not used_expr:
         raise ValidationException("ExpressionAttributeNames can only be specified when using expressions")
     value_exprs = [p for p in expressions if p != "ProjectionExpression"]
-    if value_exprs and request.get("ExpressionAttributeValues") is not None \
-            and all(request.get(p) is None for p in value_exprs):
-        raise ValidationException("ExpressionAttributeValues can only be specified when using expressions: %s %s null"
-                                  % (" and ".join(value_exprs), "are" if len(value_exprs) > 1 else "is"))
+    if (
+        value_exprs
+        and request.get("ExpressionAttributeValues") is not None
+        and all(request.get(p) is None for p in value_exprs)
+    ):
+        raise ValidationException(
+            "ExpressionAttributeValues can only be specified when using expressions: %s %s null"
+            % (" and ".join(value_exprs), "are" if len(value_exprs) > 1 else "is")
+        )
 
 
 def _register_expression_rules() -> None:
     for op, (expr, non_expr) in EXPRESSION_PARAMETERS.items():
+
         def fn(request: Dict[str, Any], _e=expr, _n=non_expr) -> None:
             check_expression_parameters(request, _e, _n)
+
         fn.__name__ = fn.__qualname__ = "expression_parameters_" + op
         rule(op, order=10)(fn)
 
@@ -116,9 +135,10 @@ def batch_get_expression_parameters(request: Dict[str, Any]) -> None:
             check_expression_parameters(table_request, *_BATCH_GET_TABLE)
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ---------------------------------------------------------------------------------------------------------
 # Parameter combinations
-# --------------------------------------------------------------------------------------------------------------
+# ---------------------------------------------------------------------------------------------------------
+
 
 @rule("PutItem", order=60)
 def put_return_values(request: Dict[str, Any]) -> None:
@@ -132,8 +152,9 @@ def put_return_values(request: Dict[str, Any]) -> None:
 def query_needs_key_condition(request: Dict[str, Any]) -> None:
     """dynalite validations/query.js."""
     if request.get("KeyConditions") is None and request.get("KeyConditionExpression") is None:
-        raise ValidationException("Either the KeyConditions or KeyConditionExpression parameter must be "
-                                  "specified in the request.")
+        raise ValidationException(
+            "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."
+        )
 
 
 @rule("Scan", order=70)
@@ -142,21 +163,26 @@ def scan_segments(request: Dict[str, Any]) -> None:
     here any Segment needs TotalSegments: not confirmed against DynamoDB)."""
     segment, total = request.get("Segment"), request.get("TotalSegments")
     if segment is not None and total is None:
-        raise ValidationException("The TotalSegments parameter is required but was not present in the request "
-                                  "when Segment parameter is present")
+        raise ValidationException(
+            "The TotalSegments parameter is required but was not present in the request "
+            "when Segment parameter is present"
+        )
     if total is not None:
         if segment is None:
-            raise ValidationException("The Segment parameter is required but was not present in the request "
-                                      "when parameter TotalSegments is present")
+            raise ValidationException(
+                "The Segment parameter is required but was not present in the request "
+                "when parameter TotalSegments is present"
+            )
         if segment >= total:
-            raise ValidationException("The Segment parameter is zero-based and must be less than parameter "
-                                      "TotalSegments: Segment: %s is not less than TotalSegments: %s"
-                                      % (segment, total))
+            raise ValidationException(
+                "The Segment parameter is zero-based and must be less than parameter "
+                "TotalSegments: Segment: %s is not less than TotalSegments: %s" % (segment, total)
+            )
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ---------------------------------------------------------------------------------------------------------
 # ExpressionAttributeNames / ExpressionAttributeValues maps
-# --------------------------------------------------------------------------------------------------------------
+# ---------------------------------------------------------------------------------------------------------
 
 _NAME_KEY = re.compile(r"#[0-9a-zA-Z_]+")
 _VALUE_KEY = re.compile(r":[0-9a-zA-Z_]+")
@@ -172,17 +198,23 @@ def check_expression_attribute_maps(request: Dict[str, Any]) -> None:
             raise ValidationException("ExpressionAttributeNames must not be empty")
         for k in names:
             if not _NAME_KEY.fullmatch(k):
-                raise ValidationException('ExpressionAttributeNames contains invalid key: Syntax error; key: "%s"' % k)
+                raise ValidationException(
+                    'ExpressionAttributeNames contains invalid key: Syntax error; key: "%s"' % k
+                )
     values = request.get("ExpressionAttributeValues")
     if values is not None:
         if not values:
             raise ValidationException("ExpressionAttributeValues must not be empty")
         for k in values:
             if not _VALUE_KEY.fullmatch(k):
-                raise ValidationException('ExpressionAttributeValues contains invalid key: Syntax error; key: "%s"' % k)
+                raise ValidationException(
+                    'ExpressionAttributeValues contains invalid key: Syntax error; key: "%s"' % k
+                )
 
 
-rule("PutItem", "DeleteItem", "GetItem", "UpdateItem", "Query", "Scan", order=90)(check_expression_attribute_maps)
+rule("PutItem", "DeleteItem", "GetItem", "UpdateItem", "Query", "Scan", order=90)(
+    check_expression_attribute_maps
+)
 
 
 @rule("TransactWriteItems", order=90)
@@ -198,6 +230,7 @@ def transact_expression_attribute_maps(request: Dict[str, Any]) -> None:
 def transact_action_present(request: Dict[str, Any]) -> None:
     """A TransactItems member without Put/Update/Delete/ConditionCheck: dynalite test/transactWriteItem.js."""
     for item in request.get("TransactItems") or ():
-        if not isinstance(item, dict) or not any(item.get(a) is not None
-                                                 for a in ("Put", "Update", "Delete", "ConditionCheck")):
+        if not isinstance(item, dict) or not any(
+            item.get(a) is not None for a in ("Put", "Update", "Delete", "ConditionCheck")
+        ):
             raise ValidationException.invalid_transact_action()

@@ -14,10 +14,11 @@ validations/index.js, test/putItem.js, test/createTable.js, test/batchWriteItem.
     2. Control-plane operations first check TableName on its own, each failure alone:
        "The paramater 'tableName' is required but was not present in the request" (sic), then
        "TableName must be at least 3 characters long and at most 255 characters long".
-    3. Walk the members in DynamoDB's order (MEMBER_ORDER, else the model's), depth first, and collect for each
-       value, in this order: not null; pattern, length >= min, length <= max; enum; value >= min, value <= max;
-       for a map, one "Map keys must satisfy constraint: [...]" per bad key and one "Map value must satisfy
-       constraint: [...]" per bad value; then the members, elements or values inside it. At most 10.
+    3. Walk the members in DynamoDB's order (MEMBER_ORDER, else the model's), depth first, and collect for
+       each value, in this order: not null; pattern, length >= min, length <= max; enum; value >= min,
+       value <= max; for a map, one "Map keys must satisfy constraint: [...]" per bad key and one
+       "Map value must satisfy constraint: [...]" per bad value; then the members, elements or values
+       inside it. At most 10.
     4. If any were collected: "N validation error(s) detected: " + "; ".join(...).
     Each one reads: Value <value> at '<path>' failed to satisfy constraint: <constraint>
        <value> is null, or the value in quotes ('abc;', '[a, b]', '{}', '-1').
@@ -43,6 +44,7 @@ MODES
                                               base64 blobs become bytes, floats become ints where an integer
                                               goes, nulls and unknown members are dropped, all in place.
 """
+
 from __future__ import annotations
 
 import base64
@@ -58,56 +60,158 @@ from pyddb.errors import SerializationException, UnknownOperationException, Vali
 
 __all__ = ["validate_request", "operations", "input_members", "service_of", "MAX_ERRORS"]
 
-MAX_ERRORS = 10          # dynalite validations/index.js: "if (errors.length >= 10) return"
+MAX_ERRORS = 10  # dynalite validations/index.js: "if (errors.length >= 10) return"
 
 # Member order DynamoDB reports in, by structure shape. Members not listed follow in the model's order.
 # Source: dynalite validations/<op>.js `types` (written to match DynamoDB's messages). Entries marked
 # (recorded) are confirmed by a multi-error message recorded against DynamoDB in dynalite's tests.
 MEMBER_ORDER: Dict[str, List[str]] = {
     "PutItemInput": [  # (recorded: test/putItem.js "incorrect attributes")
-        "ReturnConsumedCapacity", "TableName", "Item", "ConditionalOperator", "Expected", "ReturnValues",
-        "ReturnItemCollectionMetrics", "ConditionExpression", "ExpressionAttributeValues",
-        "ExpressionAttributeNames"],
+        "ReturnConsumedCapacity",
+        "TableName",
+        "Item",
+        "ConditionalOperator",
+        "Expected",
+        "ReturnValues",
+        "ReturnItemCollectionMetrics",
+        "ConditionExpression",
+        "ExpressionAttributeValues",
+        "ExpressionAttributeNames",
+    ],
     "GetItemInput": [
-        "ReturnConsumedCapacity", "AttributesToGet", "TableName", "Key", "ConsistentRead",
-        "ProjectionExpression", "ExpressionAttributeNames"],
+        "ReturnConsumedCapacity",
+        "AttributesToGet",
+        "TableName",
+        "Key",
+        "ConsistentRead",
+        "ProjectionExpression",
+        "ExpressionAttributeNames",
+    ],
     "DeleteItemInput": [
-        "ReturnConsumedCapacity", "TableName", "ReturnValues", "ReturnItemCollectionMetrics", "Key",
-        "ConditionalOperator", "Expected", "ConditionExpression", "ExpressionAttributeValues",
-        "ExpressionAttributeNames"],
+        "ReturnConsumedCapacity",
+        "TableName",
+        "ReturnValues",
+        "ReturnItemCollectionMetrics",
+        "Key",
+        "ConditionalOperator",
+        "Expected",
+        "ConditionExpression",
+        "ExpressionAttributeValues",
+        "ExpressionAttributeNames",
+    ],
     "UpdateItemInput": [
-        "ReturnConsumedCapacity", "TableName", "ReturnItemCollectionMetrics", "ReturnValues", "Key",
-        "ConditionalOperator", "Expected", "AttributeUpdates", "ConditionExpression", "UpdateExpression",
-        "ExpressionAttributeValues", "ExpressionAttributeNames"],
+        "ReturnConsumedCapacity",
+        "TableName",
+        "ReturnItemCollectionMetrics",
+        "ReturnValues",
+        "Key",
+        "ConditionalOperator",
+        "Expected",
+        "AttributeUpdates",
+        "ConditionExpression",
+        "UpdateExpression",
+        "ExpressionAttributeValues",
+        "ExpressionAttributeNames",
+    ],
     "QueryInput": [
-        "Limit", "ExclusiveStartKey", "ReturnConsumedCapacity", "AttributesToGet", "QueryFilter", "Select",
-        "ConditionalOperator", "KeyConditions", "TableName", "ConsistentRead", "IndexName", "ScanIndexForward",
-        "KeyConditionExpression", "FilterExpression", "ProjectionExpression", "ExpressionAttributeValues",
-        "ExpressionAttributeNames"],
+        "Limit",
+        "ExclusiveStartKey",
+        "ReturnConsumedCapacity",
+        "AttributesToGet",
+        "QueryFilter",
+        "Select",
+        "ConditionalOperator",
+        "KeyConditions",
+        "TableName",
+        "ConsistentRead",
+        "IndexName",
+        "ScanIndexForward",
+        "KeyConditionExpression",
+        "FilterExpression",
+        "ProjectionExpression",
+        "ExpressionAttributeValues",
+        "ExpressionAttributeNames",
+    ],
     "ScanInput": [
-        "Limit", "ReturnConsumedCapacity", "AttributesToGet", "Segment", "Select", "ScanFilter",
-        "ConditionalOperator", "TotalSegments", "TableName", "ExclusiveStartKey", "IndexName",
-        "FilterExpression", "ProjectionExpression", "ExpressionAttributeValues", "ExpressionAttributeNames"],
+        "Limit",
+        "ReturnConsumedCapacity",
+        "AttributesToGet",
+        "Segment",
+        "Select",
+        "ScanFilter",
+        "ConditionalOperator",
+        "TotalSegments",
+        "TableName",
+        "ExclusiveStartKey",
+        "IndexName",
+        "FilterExpression",
+        "ProjectionExpression",
+        "ExpressionAttributeValues",
+        "ExpressionAttributeNames",
+    ],
     "BatchGetItemInput": ["ReturnConsumedCapacity", "RequestItems"],
-    "KeysAndAttributes": ["Keys", "AttributesToGet", "ConsistentRead", "ProjectionExpression",
-                          "ExpressionAttributeNames"],
+    "KeysAndAttributes": [
+        "Keys",
+        "AttributesToGet",
+        "ConsistentRead",
+        "ProjectionExpression",
+        "ExpressionAttributeNames",
+    ],
     "BatchWriteItemInput": [  # (recorded: test/batchWriteItem.js)
-        "ReturnConsumedCapacity", "ReturnItemCollectionMetrics", "RequestItems"],
+        "ReturnConsumedCapacity",
+        "ReturnItemCollectionMetrics",
+        "RequestItems",
+    ],
     "WriteRequest": ["DeleteRequest", "PutRequest"],  # (recorded: test/batchWriteItem.js)
     "TransactWriteItemsInput": [
-        "ReturnConsumedCapacity", "ReturnItemCollectionMetrics", "ClientRequestToken", "TransactItems"],
+        "ReturnConsumedCapacity",
+        "ReturnItemCollectionMetrics",
+        "ClientRequestToken",
+        "TransactItems",
+    ],
     "TransactWriteItem": ["Put", "Update", "Delete", "ConditionCheck"],
-    "Put": ["TableName", "ExpressionAttributeValues", "ExpressionAttributeNames",
-            "ReturnValuesOnConditionCheckFailure", "ConditionExpression", "Item"],
-    "Update": ["TableName", "ExpressionAttributeValues", "ExpressionAttributeNames",
-               "ReturnValuesOnConditionCheckFailure", "ConditionExpression", "Key", "UpdateExpression"],
-    "Delete": ["TableName", "ExpressionAttributeValues", "ExpressionAttributeNames",
-               "ReturnValuesOnConditionCheckFailure", "ConditionExpression", "Key"],
-    "ConditionCheck": ["TableName", "ExpressionAttributeValues", "ExpressionAttributeNames",
-                       "ReturnValuesOnConditionCheckFailure", "ConditionExpression", "Key"],
+    "Put": [
+        "TableName",
+        "ExpressionAttributeValues",
+        "ExpressionAttributeNames",
+        "ReturnValuesOnConditionCheckFailure",
+        "ConditionExpression",
+        "Item",
+    ],
+    "Update": [
+        "TableName",
+        "ExpressionAttributeValues",
+        "ExpressionAttributeNames",
+        "ReturnValuesOnConditionCheckFailure",
+        "ConditionExpression",
+        "Key",
+        "UpdateExpression",
+    ],
+    "Delete": [
+        "TableName",
+        "ExpressionAttributeValues",
+        "ExpressionAttributeNames",
+        "ReturnValuesOnConditionCheckFailure",
+        "ConditionExpression",
+        "Key",
+    ],
+    "ConditionCheck": [
+        "TableName",
+        "ExpressionAttributeValues",
+        "ExpressionAttributeNames",
+        "ReturnValuesOnConditionCheckFailure",
+        "ConditionExpression",
+        "Key",
+    ],
     "CreateTableInput": [  # (recorded: test/createTable.js "null attributes")
-        "AttributeDefinitions", "TableName", "BillingMode", "ProvisionedThroughput", "KeySchema",
-        "LocalSecondaryIndexes", "GlobalSecondaryIndexes"],
+        "AttributeDefinitions",
+        "TableName",
+        "BillingMode",
+        "ProvisionedThroughput",
+        "KeySchema",
+        "LocalSecondaryIndexes",
+        "GlobalSecondaryIndexes",
+    ],
     "ProvisionedThroughput": ["WriteCapacityUnits", "ReadCapacityUnits"],  # (recorded: test/createTable.js)
     "UpdateTableInput": ["TableName", "ProvisionedThroughput", "GlobalSecondaryIndexUpdates"],
     "ListTablesInput": ["Limit", "ExclusiveStartTableName"],  # (recorded: dynalite index.js comment)
@@ -115,13 +219,26 @@ MEMBER_ORDER: Dict[str, List[str]] = {
 
 # enum sets in DynamoDB's order. Source: dynalite validations/*.js; (recorded) as above.
 ENUM_ORDER: Dict[str, List[str]] = {
-    "ReturnValue": ["ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"],      # (recorded)
-    "ReturnConsumedCapacity": ["INDEXES", "TOTAL", "NONE"],                           # (recorded)
-    "ReturnItemCollectionMetrics": ["SIZE", "NONE"],                                  # (recorded)
-    "ScalarAttributeType": ["B", "N", "S"],                                           # (recorded)
-    "KeyType": ["HASH", "RANGE"],                         # (recorded, in a test dynalite skips)
-    "ComparisonOperator": ["IN", "NULL", "BETWEEN", "LT", "NOT_CONTAINS", "EQ", "GT", "NOT_NULL", "NE", "LE",
-                           "BEGINS_WITH", "GE", "CONTAINS"],
+    "ReturnValue": ["ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"],  # (recorded)
+    "ReturnConsumedCapacity": ["INDEXES", "TOTAL", "NONE"],  # (recorded)
+    "ReturnItemCollectionMetrics": ["SIZE", "NONE"],  # (recorded)
+    "ScalarAttributeType": ["B", "N", "S"],  # (recorded)
+    "KeyType": ["HASH", "RANGE"],  # (recorded, in a test dynalite skips)
+    "ComparisonOperator": [
+        "IN",
+        "NULL",
+        "BETWEEN",
+        "LT",
+        "NOT_CONTAINS",
+        "EQ",
+        "GT",
+        "NOT_NULL",
+        "NE",
+        "LE",
+        "BEGINS_WITH",
+        "GE",
+        "CONTAINS",
+    ],
     "Select": ["SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"],
     "ConditionalOperator": ["OR", "AND"],
     "BillingMode": ["PROVISIONED", "PAY_PER_REQUEST"],
@@ -135,9 +252,12 @@ ENUM_ORDER: Dict[str, List[str]] = {
 _TABLENAME_REQUIRED_OLD = "The paramater 'tableName' is required but was not present in the request"
 _TABLENAME_REQUIRED_NEW = "The parameter 'TableName' is required but was not present in the request"
 TABLENAME_PRECHECK: Dict[str, str] = {
-    "CreateTable": _TABLENAME_REQUIRED_OLD, "DeleteTable": _TABLENAME_REQUIRED_OLD,
-    "DescribeTable": _TABLENAME_REQUIRED_OLD, "UpdateTable": _TABLENAME_REQUIRED_OLD,
-    "DescribeTimeToLive": _TABLENAME_REQUIRED_NEW, "UpdateTimeToLive": _TABLENAME_REQUIRED_NEW,
+    "CreateTable": _TABLENAME_REQUIRED_OLD,
+    "DeleteTable": _TABLENAME_REQUIRED_OLD,
+    "DescribeTable": _TABLENAME_REQUIRED_OLD,
+    "UpdateTable": _TABLENAME_REQUIRED_OLD,
+    "DescribeTimeToLive": _TABLENAME_REQUIRED_NEW,
+    "UpdateTimeToLive": _TABLENAME_REQUIRED_NEW,
 }
 TABLENAME_LENGTH = "TableName must be at least 3 characters long and at most 255 characters long"
 
@@ -148,9 +268,9 @@ _TABLE_ARN_SHAPES = frozenset({"TableArn"})
 Errors = List[str]
 Checker = Callable[[Any, str, Errors], Any]
 
-# --------------------------------------------------------------------------------------------------------------
+# ---------------------------------------------------------------------------------------------------------
 # Messages
-# --------------------------------------------------------------------------------------------------------------
+# ---------------------------------------------------------------------------------------------------------
 
 
 def _lower_first(name: str) -> str:
@@ -197,12 +317,19 @@ def _num(n: Any) -> str:
     return str(int(n)) if isinstance(n, float) and n.is_integer() else str(n)
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ---------------------------------------------------------------------------------------------------------
 # Type errors (SerializationException)
-# --------------------------------------------------------------------------------------------------------------
+# ---------------------------------------------------------------------------------------------------------
 
-_TARGET = {"string": "a String", "integer": "an Integer", "long": "a Long", "double": "a Double",
-           "boolean": "a Boolean", "blob": "a Blob", "timestamp": "a Timestamp"}
+_TARGET = {
+    "string": "a String",
+    "integer": "an Integer",
+    "long": "a Long",
+    "double": "a Double",
+    "boolean": "a Boolean",
+    "blob": "a Blob",
+    "timestamp": "a Timestamp",
+}
 
 
 def _token(v: Any) -> str:
@@ -242,22 +369,26 @@ def _decode_blob(s: str) -> bytes:
     # dynalite test/helpers.js records DynamoDB's three Base64 failures
     if len(s) % 4:
         raise SerializationException.bad_base64(
-            s, "Base64 encoded length is expected a multiple of 4 bytes but found: %d" % len(s))
+            s, "Base64 encoded length is expected a multiple of 4 bytes but found: %d" % len(s)
+        )
     m = re.search(r"[^a-zA-Z0-9+/=]|=[^=]", s)
     if m:
         raise SerializationException.bad_base64(s, "Invalid Base64 character: '%s'" % m.group(0)[0])
     try:
         raw = base64.b64decode(s, validate=True)
     except (binascii.Error, ValueError):
-        raise SerializationException.bad_base64(s, "Invalid last non-pad Base64 character dectected") from None
+        raise SerializationException.bad_base64(
+            s, "Invalid last non-pad Base64 character dectected"
+        ) from None
     if base64.b64encode(raw).decode("ascii") != s:
         raise SerializationException.bad_base64(s, "Invalid last non-pad Base64 character dectected")
     return raw
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ---------------------------------------------------------------------------------------------------------
 # Compiling shapes into checkers
-# --------------------------------------------------------------------------------------------------------------
+# ---------------------------------------------------------------------------------------------------------
+
 
 class _Compiler:
     """Turns the shapes of one service into checker closures; `wire` selects JSON-typed input."""
@@ -275,7 +406,7 @@ class _Compiler:
         if fn is not None:
             return fn
         cell: List[Checker] = []
-        self.memo[key] = lambda v, p, e: cell[0](v, p, e)    # late binding for recursive shapes
+        self.memo[key] = lambda v, p, e: cell[0](v, p, e)  # late binding for recursive shapes
         if name == "AttributeValue":
             fn = self._attribute_value()
         elif role == "table_name" and name in _TABLE_ARN_SHAPES:
@@ -298,7 +429,9 @@ class _Compiler:
         enum_msg = None
         if enum:
             order = ENUM_ORDER.get(name)
-            listed = order + [x for x in enum if x not in order] if order and set(order) <= set(enum) else enum
+            listed = (
+                order + [x for x in enum if x not in order] if order and set(order) <= set(enum) else enum
+            )
             enum_msg = "Member must satisfy enum value set: [%s]" % ", ".join(listed)
         constrained = pattern is not None or mn is not None or mx is not None or enum_set is not None
 
@@ -307,7 +440,9 @@ class _Compiler:
                 raise _type_error("string", v)
             if constrained:
                 if pattern is not None and not pattern.fullmatch(v):
-                    _fail(errors, v, path, "Member must satisfy regular expression pattern: %s" % s["pattern"])
+                    _fail(
+                        errors, v, path, "Member must satisfy regular expression pattern: %s" % s["pattern"]
+                    )
                 if mn is not None and len(v) < mn:
                     _fail(errors, v, path, "Member must have length greater than or equal to %s" % _num(mn))
                 if mx is not None and len(v) > mx:
@@ -315,6 +450,7 @@ class _Compiler:
                 if enum_set is not None and v not in enum_set:
                     _fail(errors, v, path, enum_msg)
             return v
+
         return check
 
     def _table_name(self, arn_shape: Dict[str, Any]) -> Checker:
@@ -325,6 +461,7 @@ class _Compiler:
             if isinstance(v, str) and v.startswith("arn:"):
                 return as_arn(v, path, errors)
             return as_name(v, path, errors)
+
         return check
 
     def _number(self, kind: str, s: Dict[str, Any]) -> Checker:
@@ -336,12 +473,13 @@ class _Compiler:
             if not _is_number(v):
                 raise _type_error(kind, v)
             if wire and integral and isinstance(v, float):
-                v = int(v)      # Coral truncates a decimal where an integer goes (see errors.py sources)
+                v = int(v)  # Coral truncates a decimal where an integer goes (see errors.py sources)
             if mn is not None and v < mn:
                 _fail(errors, v, path, "Member must have value greater than or equal to %s" % _num(mn))
             if mx is not None and v > mx:
                 _fail(errors, v, path, "Member must have value less than or equal to %s" % _num(mx))
             return v
+
         return check
 
     def _integer(self, name: str, s: Dict[str, Any]) -> Checker:
@@ -358,6 +496,7 @@ class _Compiler:
             if not isinstance(v, bool):
                 raise _type_error("boolean", v)
             return v
+
         return check
 
     def _blob(self, name: str, s: Dict[str, Any]) -> Checker:
@@ -365,10 +504,12 @@ class _Compiler:
 
     def _timestamp(self, name: str, s: Dict[str, Any]) -> Checker:
         def check(v: Any, path: str, errors: Errors) -> Any:
-            if isinstance(v, (list, tuple, dict, bool)) or not (_is_number(v) or isinstance(v, str)
-                                                                or hasattr(v, "timestamp")):
+            if isinstance(v, (list, tuple, dict, bool)) or not (
+                _is_number(v) or isinstance(v, str) or hasattr(v, "timestamp")
+            ):
                 raise _type_error("timestamp", v)
             return v
+
         return check
 
     # -- containers ------------------------------------------------------------------------------------------
@@ -381,7 +522,7 @@ class _Compiler:
             if not isinstance(v, (list, tuple)):
                 raise _type_error("list", v)
             if wire and None in v:
-                v[:] = [x for x in v if x is not None]        # a null element is dropped
+                v[:] = [x for x in v if x is not None]  # a null element is dropped
             n = len(v)
             if mn is not None and n < mn:
                 _fail(errors, v, path, "Member must have length greater than or equal to %s" % _num(mn))
@@ -394,11 +535,12 @@ class _Compiler:
                 if wire and y is not x:
                     v[i] = y
             return v
+
         return check
 
     def _map(self, name: str, s: Dict[str, Any]) -> Checker:
         key_shape_name = s["key"]
-        key_shape = (_TABLE_NAME if key_shape_name in _TABLE_ARN_SHAPES else self.shapes[key_shape_name])
+        key_shape = _TABLE_NAME if key_shape_name in _TABLE_ARN_SHAPES else self.shapes[key_shape_name]
         key_arn_shape = self.shapes[key_shape_name] if key_shape_name in _TABLE_ARN_SHAPES else None
         value_shape = self.shapes[s["value"]]
         value = self.shape(s["value"], "map_value")
@@ -427,14 +569,19 @@ class _Compiler:
                 for k in v:
                     if arn_ok is not None and isinstance(k, str) and k.startswith("arn:"):
                         if not arn_ok(k):
-                            _fail(errors, v, path, "Map keys must satisfy constraint: [%s]" % ", ".join(arn_msg))
+                            _fail(
+                                errors, v, path, "Map keys must satisfy constraint: [%s]" % ", ".join(arn_msg)
+                            )
                     elif not key_ok(k):
                         _fail(errors, v, path, "Map keys must satisfy constraint: [%s]" % ", ".join(key_msg))
             if value_len:
                 for x in v.values():
                     if isinstance(x, (list, tuple, dict)) and (
-                            (vmn is not None and len(x) < vmn) or (vmx is not None and len(x) > vmx)):
-                        _fail(errors, v, path, "Map value must satisfy constraint: [%s]" % ", ".join(value_msg))
+                        (vmn is not None and len(x) < vmn) or (vmx is not None and len(x) > vmx)
+                    ):
+                        _fail(
+                            errors, v, path, "Map value must satisfy constraint: [%s]" % ", ".join(value_msg)
+                        )
             for k, x in v.items():
                 if x is None:
                     continue
@@ -442,6 +589,7 @@ class _Compiler:
                 if wire and y is not x:
                     v[k] = y
             return v
+
         return check
 
     def _structure(self, name: str, s: Dict[str, Any]) -> Checker:
@@ -474,6 +622,7 @@ class _Compiler:
                 if wire and y is not x:
                     v[m] = y
             return v
+
         return check
 
     # -- AttributeValue: no constraints, only types; iterative (values nest up to 32 deep, hostile input more)
@@ -534,6 +683,7 @@ class _Compiler:
                                 if xx is not None:
                                     blob(xx, path, errors)
             return v
+
         return check
 
 
@@ -550,6 +700,7 @@ def _blob_checker(wire: bool, mn: Optional[int], mx: Optional[int]) -> Checker:
         if mx is not None and len(v) > mx:
             _fail(errors, v, path, "Member must have length less than or equal to %s" % _num(mx))
         return v
+
     return check
 
 
@@ -558,7 +709,7 @@ def _compile_pattern(p: Optional[str]):
         return None
     try:
         return re.compile(p, re.DOTALL)
-    except re.error:        # a Java-only construct: the pattern is not checked
+    except re.error:  # a Java-only construct: the pattern is not checked
         return None
 
 
@@ -576,17 +727,18 @@ def _string_predicate(shape: Optional[Dict[str, Any]]):
         if mn is not None and len(k) < mn:
             return False
         return mx is None or len(k) <= mx
+
     return ok
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ---------------------------------------------------------------------------------------------------------
 # Loading and the entry point
-# --------------------------------------------------------------------------------------------------------------
+# ---------------------------------------------------------------------------------------------------------
 
 _DATA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "service_shapes.json")
 _lock = threading.Lock()
 _data: Optional[Dict[str, Any]] = None
-_ops: Dict[str, Tuple[str, str]] = {}                 # operation -> (service, input shape)
+_ops: Dict[str, Tuple[str, str]] = {}  # operation -> (service, input shape)
 _compilers: Dict[Tuple[str, bool], _Compiler] = {}
 _checkers: Dict[Tuple[str, bool], Checker] = {}
 
@@ -600,7 +752,7 @@ def _load() -> Dict[str, Any]:
                     data = json.load(f)
                 for svc, d in data["services"].items():
                     for op, shape in d["operations"].items():
-                        _ops.setdefault(op, (svc, shape))      # DynamoDB's names win over Streams'
+                        _ops.setdefault(op, (svc, shape))  # DynamoDB's names win over Streams'
                 _data = data
     return _data
 
@@ -617,7 +769,7 @@ def service_of(operation: str) -> str:
 
 
 def input_members(operation: str) -> List[str]:
-    """The request members an operation accepts (for a client that rejects unknown parameters as boto3 does)."""
+    """The request members an operation accepts (for a client that rejects unknown parameters like boto3)."""
     data = _load()
     svc, shape = _ops[operation]
     return [m for m, _ in data["services"][svc]["shapes"][shape]["members"]]
@@ -644,14 +796,16 @@ def _checker(operation: str, wire: bool) -> Checker:
 
 def _with_tablename_precheck(fn: Checker, required_msg: str) -> Checker:
     """Step 2 of the algorithm: TableName alone, then the rest with TableName's pattern only."""
+
     def check(v: Any, path: str, errors: Errors) -> Any:
-        v = fn(v, path, errors)     # types first: a SerializationException wins
+        v = fn(v, path, errors)  # types first: a SerializationException wins
         name = v.get("TableName")
         if name is None:
             raise ValidationException(required_msg)
         if not name.startswith("arn:") and not 3 <= len(name) <= 255:
             raise ValidationException(TABLENAME_LENGTH)
         return v
+
     return check
 
 
