@@ -1,0 +1,47 @@
+"""The operation layer: one function per DynamoDB operation, (model, request dict) -> response dict.
+
+The in-process client, the boto3 hook and the HTTP server all call `dispatch`, so behaviour cannot drift
+between interfaces. Order for every operation: shape validation (botocore's model) -> cross-field rules ->
+the operation's function (which validates against the table, plans, then writes one engine batch).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Dict
+
+from pyddb.errors import DynamoDBError, InternalServerError, UnknownOperationException
+from pyddb.types.invalid import InvalidValue
+from pyddb.validation.rules import check_rules
+from pyddb.validation.shapes import validate_request
+
+Handler = Callable[[Any, Dict[str, Any]], Dict[str, Any]]
+OPERATIONS: Dict[str, Handler] = {}
+
+
+def operation(name: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        OPERATIONS[name] = fn
+        return fn
+    return register
+
+
+def _load() -> None:
+    # importing the modules registers their operations
+    from pyddb.api import items, tables  # noqa: F401
+
+
+def dispatch(model: Any, op: str, request: Dict[str, Any], *, wire: bool = False) -> Dict[str, Any]:
+    """Run operation `op`. Raises a pyddb.errors.DynamoDBError for every DynamoDB error."""
+    if not OPERATIONS:
+        _load()
+    fn = OPERATIONS.get(op)
+    if fn is None:
+        raise UnknownOperationException()
+    try:
+        request = validate_request(op, request, wire=wire)
+        check_rules(op, request)
+        return fn(model, request)
+    except DynamoDBError:
+        raise
+    except InvalidValue as e:
+        from pyddb import errors
+        raise getattr(errors, e.error_type)(e.message) from None
