@@ -691,17 +691,26 @@ cdef class Database:
             self._wal_bytes_since_ckpt += len(payload)
         wait = (self.sync_mode == "full") if sync is None else bool(sync)
         if wait:
-            try:
-                self.wal.sync_to(lsn)
-            except BaseException as e:
-                self._poison(e)
-                if isinstance(e, PoisonedError):
-                    raise
-                raise PoisonedError("database %s: fdatasync of the WAL failed (%s); the batch may be lost; "
-                                    "close and reopen the database" % (self.path, e)) from e
+            self._wait_durable(lsn)
         if self._wal_bytes_since_ckpt >= self.checkpoint_bytes or self._split_wanted:
             self._maybe_checkpoint()
         return lsn
+
+    def sync(self, lsn=None):
+        """Wait until the batch ``lsn`` (default: the newest) is on disk; batches share fdatasyncs. Lets a
+        caller commit with sync=False under its own lock and wait for durability after releasing it."""
+        self._check_open()
+        self._wait_durable(self.wal.last_lsn if lsn is None else lsn)
+
+    cdef _wait_durable(self, lsn_t lsn):
+        try:
+            self.wal.sync_to(lsn)
+        except BaseException as e:
+            self._poison(e)
+            if isinstance(e, PoisonedError):
+                raise
+            raise PoisonedError("database %s: fdatasync of the WAL failed (%s); the batch may be lost; "
+                                "close and reopen the database" % (self.path, e)) from e
 
     cdef bytes _encode_batch(self, ops):
         """Validate every op and encode the WAL payload; raises before anything is written."""
