@@ -172,7 +172,7 @@ class Waiter:
         raise TimeoutError("Waiter %s failed: Max attempts exceeded" % self._name)
 
 
-def connect(path: Optional[str] = None, *, sync: str = "normal", **options) -> Client:
+def connect(path: Optional[str] = None, *, sync: str = "full", **options) -> Client:
     """Open (or create) the pyddb database at `path` and return a boto3-compatible client.
 
     `path=None` gives a temporary database that is removed when the client is closed. `sync` is the engine's

@@ -25,6 +25,8 @@ import msgpack
 
 from pyddb._engine.database import Database
 from pyddb.errors import ResourceNotFoundException
+from pyddb.model import indexes
+from pyddb.model.items import ItemStore
 from pyddb.model.schema import TableDef
 
 CATALOG_KEYSPACE = "__tables__"
@@ -35,7 +37,7 @@ ACCOUNT_ID = "000000000000"
 class DynamoDB:
     """All tables of one pyddb database. `path=None` makes a temporary database removed by close()."""
 
-    def __init__(self, path: Optional[str] = None, *, sync: str = "normal", clock: Callable[[], float] = time.time,
+    def __init__(self, path: Optional[str] = None, *, sync: str = "full", clock: Callable[[], float] = time.time,
                  region: str = REGION, account_id: str = ACCOUNT_ID, **engine_options):
         self._tmpdir = None
         if path is None:
@@ -48,6 +50,7 @@ class DynamoDB:
         self.region = region
         self.account_id = account_id
         self.lock = threading.RLock()                 # control plane: create/delete/update table
+        self.sync_mode = sync
         self.tables: Dict[str, TableDef] = {}
         self._table_locks: Dict[str, threading.RLock] = {}
         if not self.engine.has_keyspace(CATALOG_KEYSPACE):
@@ -56,6 +59,17 @@ class DynamoDB:
             t = TableDef.from_dict(msgpack.unpackb(value, raw=False))
             self.tables[t.name] = t
             self._table_locks[t.name] = threading.RLock()
+        self.items = ItemStore(self)
+
+    # ---- writes ------------------------------------------------------------------------------------------
+
+    def wait_durable(self, lsn: int) -> None:
+        """After a batch committed with sync=False under a table lock: wait per the sync mode (T2)."""
+        if self.sync_mode == "full":
+            self.engine.sync(lsn)
+
+    index_ops = staticmethod(indexes.index_ops)
+    check_index_keys = staticmethod(indexes.check_index_keys)
 
     # ---- catalog -----------------------------------------------------------------------------------------
 

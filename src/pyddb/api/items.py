@@ -1,0 +1,128 @@
+"""GetItem, PutItem, UpdateItem, DeleteItem: request -> model -> response, in DynamoDB's order of checks.
+
+Order (dynalite validations/<op>.js and actions/<op>.js, which reproduce DynamoDB): shapes and cross-field
+rules (api.dispatch) -> attribute values of Item/Key -> expressions (parse, resolve, unused placeholders) ->
+the table (ResourceNotFoundException) -> key against the schema -> the write (condition, limits, one batch).
+"""
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from pyddb.api import operation
+from pyddb.api.common import Expressions, consumed, read_units, validate_item, write_units
+from pyddb.errors import ValidationException
+from pyddb.model.items import INVALID, check_item_key, check_key
+from pyddb.types import size
+
+_RETURN_ON_FAILURE = "ReturnValuesOnConditionCheckFailure"
+
+
+def _items(model):
+    return model.items
+
+
+@operation("GetItem")
+def get_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
+    key = validate_item(request["Key"])
+    exprs = Expressions(request)
+    projection = exprs.projection()
+    exprs.finish()
+    t = model.table(request["TableName"], "GetItem")
+    pk, sk = check_key(t, key)
+    item = model.items.get(t, pk, sk)
+    out: Dict[str, Any] = {}
+    if item is not None:
+        out["Item"] = projection.apply(item) if projection is not None else item
+    cc = consumed(request, t.name, read_units(size.item_size(item) if item else 0,
+                                              bool(request.get("ConsistentRead"))),
+                  read=True)
+    if cc:
+        out["ConsumedCapacity"] = cc
+    return out
+
+
+@operation("PutItem")
+def put_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
+    item = validate_item(request["Item"])
+    size.check_item_size(item)
+    exprs = Expressions(request)
+    condition = exprs.condition()
+    exprs.finish()
+    t = model.table(request["TableName"], "PutItem")
+    pk, sk = check_item_key(t, item)
+    model.check_index_keys(t, item)
+    old, new, nbytes = model.items.write(
+        t, pk, sk, lambda old: item, condition,
+        return_old_on_failure=request.get(_RETURN_ON_FAILURE) == "ALL_OLD")
+    out: Dict[str, Any] = {}
+    if request.get("ReturnValues") == "ALL_OLD" and old:
+        out["Attributes"] = old
+    cc = consumed(request, t.name, write_units(nbytes))
+    if cc:
+        out["ConsumedCapacity"] = cc
+    return out
+
+
+@operation("DeleteItem")
+def delete_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
+    key = validate_item(request["Key"])
+    exprs = Expressions(request)
+    condition = exprs.condition()
+    exprs.finish()
+    rv = request.get("ReturnValues")
+    if rv not in (None, "NONE", "ALL_OLD"):
+        raise ValidationException("ReturnValues can only be ALL_OLD or NONE")
+    t = model.table(request["TableName"], "DeleteItem")
+    pk, sk = check_key(t, key)
+    old, _, nbytes = model.items.write(
+        t, pk, sk, lambda old: None, condition,
+        return_old_on_failure=request.get(_RETURN_ON_FAILURE) == "ALL_OLD")
+    out: Dict[str, Any] = {}
+    if rv == "ALL_OLD" and old:
+        out["Attributes"] = old
+    cc = consumed(request, t.name, write_units(nbytes))
+    if cc:
+        out["ConsumedCapacity"] = cc
+    return out
+
+
+@operation("UpdateItem")
+def update_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
+    key = validate_item(request["Key"])
+    exprs = Expressions(request)
+    plan = exprs.update()
+    condition = exprs.condition()
+    exprs.finish()
+    t = model.table(request["TableName"], "UpdateItem")
+    pk, sk = check_key(t, key)
+    if plan is not None:
+        for name in plan.top_level_names():
+            if name in t.key_names:
+                raise ValidationException(INVALID + "Cannot update attribute %s. This attribute is part of the key"
+                                          % name)
+
+    def build(old):
+        base = old if old is not None else dict(key)
+        new = plan.apply(base) if plan is not None else dict(base)
+        model.check_index_keys(t, new)
+        return new
+
+    old, new, nbytes = model.items.write(
+        t, pk, sk, build, condition,
+        return_old_on_failure=request.get(_RETURN_ON_FAILURE) == "ALL_OLD", update=True)
+    out: Dict[str, Any] = {}
+    rv = request.get("ReturnValues") or "NONE"
+    if rv == "ALL_OLD" and old:
+        out["Attributes"] = old
+    elif rv == "ALL_NEW":
+        out["Attributes"] = new
+    elif rv in ("UPDATED_OLD", "UPDATED_NEW") and plan is not None:
+        src = old if rv == "UPDATED_OLD" else new
+        if src:
+            projected = plan.project(src)
+            if projected:
+                out["Attributes"] = projected
+    cc = consumed(request, t.name, write_units(nbytes))
+    if cc:
+        out["ConsumedCapacity"] = cc
+    return out

@@ -1,0 +1,115 @@
+"""Single-item reads and writes: GetItem, PutItem, UpdateItem, DeleteItem semantics over the engine.
+
+Every write is validate -> read the old item -> check the condition -> build the new item -> check limits ->
+one engine batch (the item and, with the indexes issue, its index entries). A rejected request therefore
+changes nothing (I1). The read-check-write runs under the table's lock; the durability wait runs after it
+(model/database.py T2), so concurrent writers share fdatasyncs.
+
+KEY CHECKS (the order DynamoDB reports them; texts confirmed in dynalite's tests recorded against DynamoDB
+and in moto/Alternator issues quoting the service)
+    Key (GetItem, DeleteItem, UpdateItem): exactly the schema's attributes, of the schema's types, else
+        "The provided key element does not match the schema"; then empty S/B values and sizes (types/size.py).
+    Item (PutItem): each key attribute present ("Missing the key <name> in the item"), of the declared type
+        ("Type mismatch for key <name> expected: <T> actual: <A>"), then empty values and sizes.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from pyddb.errors import ConditionalCheckFailedException, ValidationException
+from pyddb.model.schema import TableDef
+from pyddb.types import codec, size
+
+Item = Dict[str, Any]
+
+MISMATCH = "The provided key element does not match the schema"
+INVALID = "One or more parameter values were invalid: "
+
+
+def key_type(av: Any) -> Optional[str]:
+    if type(av) is dict and len(av) == 1:
+        return next(iter(av))
+    return None
+
+
+def check_key(t: TableDef, key: Item) -> Tuple[bytes, bytes]:
+    """Validate a Key parameter against the table's schema; returns its engine address (pk, sk)."""
+    names = t.key_names
+    if len(key) != len(names):
+        raise ValidationException(MISMATCH)
+    for ka, is_hash in ((t.hash_key, True), (t.range_key, False)):
+        if ka is None:
+            continue
+        av = key.get(ka.name)
+        if av is None or key_type(av) != ka.type:
+            raise ValidationException(MISMATCH)
+    for ka, is_hash in ((t.hash_key, True), (t.range_key, False)):
+        if ka is not None:
+            size.check_key(ka.name, key[ka.name], is_hash)
+    return t.key_bytes(key)
+
+
+def check_item_key(t: TableDef, item: Item) -> Tuple[bytes, bytes]:
+    """Validate the key attributes of a PutItem Item; returns its engine address (pk, sk)."""
+    for ka in (t.hash_key, t.range_key):
+        if ka is None:
+            continue
+        av = item.get(ka.name)
+        if av is None:
+            raise ValidationException(INVALID + "Missing the key %s in the item" % ka.name)
+        actual = key_type(av)
+        if actual != ka.type:
+            raise ValidationException(INVALID + "Type mismatch for key %s expected: %s actual: %s"
+                                      % (ka.name, ka.type, actual))
+    for ka, is_hash in ((t.hash_key, True), (t.range_key, False)):
+        if ka is not None:
+            size.check_key(ka.name, item[ka.name], is_hash)
+    return t.key_bytes(item)
+
+
+class ItemStore:
+    """Item operations of one model (DynamoDB root)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.engine = model.engine
+
+    # ---- reads ---------------------------------------------------------------------------------------------
+
+    def get(self, t: TableDef, pk: bytes, sk: bytes) -> Optional[Item]:
+        raw = self.engine.get(t.keyspace, pk, sk)
+        return None if raw is None else codec.decode(raw)
+
+    # ---- writes --------------------------------------------------------------------------------------------
+
+    def write(self, t: TableDef, pk: bytes, sk: bytes,
+              plan: Callable[[Optional[Item]], Optional[Item]],
+              condition: Optional[Callable[[Item], bool]] = None,
+              return_old_on_failure: bool = False,
+              update: bool = False) -> Tuple[Optional[Item], Optional[Item], int]:
+        """Read-check-write one item atomically.
+
+        `plan(old)` returns the new item (None: delete) or raises a DynamoDB error. `condition(old or {})`
+        must hold, else ConditionalCheckFailedException (with the old item when asked). Returns
+        (old, new, written bytes for capacity: max(old size, new size)).
+        """
+        lock = self.model.table_lock(t.name)
+        with lock:
+            raw = self.engine.get(t.keyspace, pk, sk)
+            old = None if raw is None else codec.decode(raw)
+            if condition is not None and not condition(old if old is not None else {}):
+                raise ConditionalCheckFailedException(item=old if (return_old_on_failure and old) else None)
+            new = plan(old)
+            old_size = size.item_size(old) if old is not None else 0
+            if new is not None:
+                new_size = size.check_item_size(new, update=update)
+                ops = [(t.keyspace, pk, sk, codec.encode(new))]
+            else:
+                new_size = 0
+                if old is None:
+                    return None, None, 0
+                ops = [(t.keyspace, pk, sk, None)]
+            ops += self.model.index_ops(t, old, new)
+            lsn = self.engine.write_batch(ops, sync=False)
+        self.model.wait_durable(lsn)
+        return old, new, max(old_size, new_size)
