@@ -2,8 +2,12 @@
 import pytest
 
 from pyddb.expressions import ValidationException, ast, parse_condition, parse_projection, parse_update
-from pyddb.expressions.parser import (RESERVED_WORDS, parse_condition_uncached, parse_projection_uncached,
-                                      parse_update_uncached)
+from pyddb.expressions.parser import (
+    RESERVED_WORDS,
+    parse_condition_uncached,
+    parse_projection_uncached,
+    parse_update_uncached,
+)
 from pyddb.expressions.tokens import tokenize
 
 P = ast.Path
@@ -200,7 +204,7 @@ def test_syntax_errors(kind, text, token, near):
     elif kind == "ProjectionExpression":
         fn = parse_projection_uncached
     else:
-        fn = lambda t: parse_condition_uncached(t, kind)  # noqa: E731
+        fn = lambda t: parse_condition_uncached(t, kind)
     assert error(fn, text) == f'Invalid {kind}: Syntax error; token: "{token}", near: "{near}"'
 
 

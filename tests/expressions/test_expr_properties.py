@@ -6,9 +6,16 @@ through the real parser, resolver and evaluator on wire AttributeValues.
 """
 from decimal import Decimal
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pyddb.expressions import ValidationException, apply_update, evaluate_condition, parse_condition, parse_update
+from pyddb.expressions import (
+    ValidationException,
+    apply_update,
+    evaluate_condition,
+    parse_condition,
+    parse_update,
+)
 
 NAMES = ["a", "b", "c", "d", "e"]
 
@@ -256,7 +263,7 @@ def compare(op, x, y):
 
 def model_condition(node, item):
     kind = node[0]
-    get = lambda name: item.get(name, MISSING)  # noqa: E731
+    get = lambda name: item.get(name, MISSING)
     if kind == "cmp":
         return compare(node[1], get(node[2]), node[3])
     if kind == "size":

@@ -1,8 +1,18 @@
 """Per-request checks: placeholders, operand types, path overlap/conflict, operator limits, key conditions."""
 import pytest
 
-from pyddb.expressions import (KeyCondition, Resolver, ValidationException, apply_update, evaluate_condition,
-                               parse_condition, parse_key_condition, parse_projection, parse_update, project)
+from pyddb.expressions import (
+    KeyCondition,
+    Resolver,
+    ValidationException,
+    apply_update,
+    evaluate_condition,
+    parse_condition,
+    parse_key_condition,
+    parse_projection,
+    parse_update,
+    project,
+)
 
 S = {"S": "x"}
 N1 = {"N": "1"}
@@ -257,10 +267,10 @@ def test_key_condition_descriptions():
     ("sk > :a AND sk < :b", "Invalid KeyConditionExpression: KeyConditionExpressions must only contain one condition per key"),
     ("pk = sk", "Invalid KeyConditionExpression: Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"),
     (":p = :a", "Invalid KeyConditionExpression: Invalid condition in KeyConditionExpression: No key attribute specified"),
-    ("pk = :p AND :a BETWEEN sk AND :b", "Invalid KeyConditionExpression: Invalid condition in KeyConditionExpression: "
-     "BETWEEN operator must have the key attribute as its first operand"),
-    ("pk = :p AND begins_with(:a, sk)", "Invalid KeyConditionExpression: Invalid condition in KeyConditionExpression: "
-     "begins_with operator must have the key attribute as its first operand"),
+    ("pk = :p AND :a BETWEEN sk AND :b", ("Invalid KeyConditionExpression: Invalid condition in KeyConditionExpression: "
+                                          "BETWEEN operator must have the key attribute as its first operand")),
+    ("pk = :p AND begins_with(:a, sk)", ("Invalid KeyConditionExpression: Invalid condition in KeyConditionExpression: "
+                                         "begins_with operator must have the key attribute as its first operand")),
     ("data.foo = :p", "Invalid KeyConditionExpression: Attribute name is a reserved keyword; reserved keyword: data"),
 ])
 def test_key_condition_errors(text, message):

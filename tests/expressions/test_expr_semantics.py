@@ -3,8 +3,18 @@ import copy
 
 import pytest
 
-from pyddb.expressions import (CACHE, ProjectionPlan, Resolver, ValidationException, apply_update,
-                               evaluate_condition, parse_condition, parse_projection, parse_update, project)
+from pyddb.expressions import (
+    CACHE,
+    ProjectionPlan,
+    Resolver,
+    ValidationException,
+    apply_update,
+    evaluate_condition,
+    parse_condition,
+    parse_projection,
+    parse_update,
+    project,
+)
 
 ITEM = {
     "pk": {"S": "p1"},

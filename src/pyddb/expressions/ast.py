@@ -22,7 +22,7 @@ PROJECTION
 Every top-level result is wrapped as Parsed(kind, text, root) so errors can name the expression kind.
 """
 from dataclasses import dataclass
-from typing import Any, Tuple
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Name:
 @dataclass(frozen=True)
 class Path:
     """A document path a.b[3].#c -> elements ('a', 'b', 3, Name('#c'))."""
-    elements: Tuple[Any, ...]
+    elements: tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class Literal:
 @dataclass(frozen=True)
 class Call:
     name: str
-    args: Tuple[Any, ...]
+    args: tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -82,17 +82,17 @@ class Between:
 @dataclass(frozen=True)
 class In:
     operand: Any
-    choices: Tuple[Any, ...]
+    choices: tuple[Any, ...]
 
 
 @dataclass(frozen=True)
 class And:
-    operands: Tuple[Any, ...]
+    operands: tuple[Any, ...]
 
 
 @dataclass(frozen=True)
 class Or:
-    operands: Tuple[Any, ...]
+    operands: tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -126,12 +126,12 @@ class DeleteAction:
 
 @dataclass(frozen=True)
 class Update:
-    actions: Tuple[Any, ...]
+    actions: tuple[Any, ...]
 
 
 @dataclass(frozen=True)
 class Projection:
-    paths: Tuple[Path, ...]
+    paths: tuple[Path, ...]
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from . import messages as msg
 
 
 class ParseCache:
-    __slots__ = ("maxsize", "_data", "_lock", "hits", "misses")
+    __slots__ = ("_data", "_lock", "hits", "maxsize", "misses")
 
     def __init__(self, maxsize: int = 4096):
         self.maxsize = maxsize

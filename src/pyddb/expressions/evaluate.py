@@ -31,10 +31,11 @@ that exist, lists keep the requested elements that exist, in index order and com
 """
 from decimal import Decimal
 
-from . import ast
-from . import messages as msg
 from pyddb.types import numbers
 from pyddb.types.invalid import InvalidValue
+
+from . import ast
+from . import messages as msg
 
 _ORDERED = ("S", "N", "B")
 _SETS = {"SS": "S", "NS": "N", "BS": "B"}
@@ -525,4 +526,5 @@ class KeyCondition:
             getattr(self, s) == getattr(other, s) for s in self.__slots__)
 
     def __repr__(self):
-        return "KeyCondition(%s)" % ", ".join(f"{s}={getattr(self, s)!r}" for s in self.__slots__)
+        fields = ", ".join(f"{s}={getattr(self, s)!r}" for s in self.__slots__)
+        return f"KeyCondition({fields})"

@@ -105,8 +105,19 @@ def syntax_message(source: str, toks: list, i: int) -> str:
 
 
 class _Parser:
-    __slots__ = ("kind", "source", "toks", "i", "deferred", "nesting", "depth", "grouped", "parened",
-                 "category", "op_count")
+    __slots__ = (
+        "category",
+        "deferred",
+        "depth",
+        "grouped",
+        "i",
+        "kind",
+        "nesting",
+        "op_count",
+        "parened",
+        "source",
+        "toks",
+    )
 
     def __init__(self, kind: str, source: str):
         self.kind = kind
@@ -227,9 +238,7 @@ class _Parser:
         else:
             if name not in CONDITION_FUNCTIONS:
                 self.defer(msg.NOT_IN_CONDITION.format(name=name))
-            elif self.nesting == 0 and name not in BOOLEAN_FUNCTIONS:
-                self.defer(msg.FUNCTION_CONTEXT.format(name=name))
-            elif self.nesting > 0 and name != "size":
+            elif self.nesting == 0 and name not in BOOLEAN_FUNCTIONS or self.nesting > 0 and name != "size":
                 self.defer(msg.FUNCTION_CONTEXT.format(name=name))
 
     def operand(self):

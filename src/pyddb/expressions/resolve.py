@@ -27,8 +27,8 @@ KEY CONDITIONS (`key_condition`): the expression is first checked as a condition
 equality on the partition key and at most one condition on the sort key, with DynamoDB's refusals in
 dynalite's order (validations/index.js convertKeyCondition, actions/query.js).
 """
-from decimal import Decimal
 import base64
+from decimal import Decimal
 
 from . import ast
 from . import messages as msg
@@ -75,7 +75,7 @@ def _av_text(av) -> str:
     v = av[t]
     if t == "B":
         v = base64.b64encode(bytes(v)).decode("ascii")
-    return "{%s:%s}" % (t, v)
+    return f"{{{t}:{v}}}"
 
 
 def _order_key(av):
@@ -91,7 +91,7 @@ def _order_key(av):
 class Resolver:
     """One request's placeholders. Use each expression once through it, then call check_unused()."""
 
-    __slots__ = ("names", "values", "used_names", "used_values", "_kind", "_ops")
+    __slots__ = ("_kind", "_ops", "names", "used_names", "used_values", "values")
 
     def __init__(self, names=None, values=None):
         self.names = names or {}
@@ -238,9 +238,8 @@ class Resolver:
                     self._fail(msg.BETWEEN_TYPES.format(**texts))
                 if _order_key(low.av) > _order_key(high.av):
                     self._fail(msg.BETWEEN_ORDER.format(**texts))
-        elif name == "IN":
-            if len(operands) - 1 > msg.MAX_IN_OPERANDS:
-                self._fail(msg.IN_TOO_MANY.format(count=len(operands) - 1))
+        elif name == "IN" and len(operands) - 1 > msg.MAX_IN_OPERANDS:
+            self._fail(msg.IN_TOO_MANY.format(count=len(operands) - 1))
         self._count()
 
     def _begin(self, parsed: ast.Parsed):

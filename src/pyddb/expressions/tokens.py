@@ -51,7 +51,7 @@ _TOKEN_RE = re.compile(
 class Token:
     """One token: `kind` (see above; operators and punctuation are their own text), `text`, and its span."""
 
-    __slots__ = ("kind", "text", "start", "end")
+    __slots__ = ("end", "kind", "start", "text")
 
     def __init__(self, kind: str, text: str, start: int, end: int):
         self.kind = kind
