@@ -32,9 +32,12 @@ SYNTAX ERROR TEXT
     before it (or the start of the text) to the end of the token after it (or the end of the text); the
     whitespace in between is kept (ExpressionErrorListener: prev + hidden + current + hidden + next).
 
-CHOOSING AT "(" (DynamoDB's parser predicts with unlimited lookahead; here, one scan to the matching ")")
-    In a condition, "(" starts an operand when the token after the matching ")" is a comparator, IN or
-    BETWEEN, and a grouped condition otherwise. In SET, "(" is read as either and decided by what follows.
+CHOOSING AT "(" AND AT A FUNCTION (DynamoDB's parser predicts with unlimited lookahead; here, one scan to the
+matching ")")
+    In a condition, "(" or a function call starts an operand when the token after its matching ")" is a
+    comparator, IN or BETWEEN; otherwise it is a grouped condition or the function is the condition itself.
+    In SET, "(" holds arithmetic when the operand inside it is followed by + or -, and an operand followed by
+    + or - is the left side of one. (This decides where DynamoDB's function-context rules apply.)
 
 INVARIANTS
     (P1) a successful parse consumed every token up to EOF.
