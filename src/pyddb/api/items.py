@@ -90,8 +90,8 @@ def delete_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
 def update_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
     key = validate_item(request["Key"])
     exprs = Expressions(request)
+    condition = exprs.condition()            # UpdateItem reports ConditionExpression errors first
     plan = exprs.update()
-    condition = exprs.condition()
     exprs.finish()
     t = model.table(request["TableName"], "UpdateItem")
     pk, sk = check_key(t, key)
