@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict
 
-from pyddb.errors import DynamoDBError, InternalServerError, UnknownOperationException
+from pyddb.errors import DynamoDBError, UnknownOperationException
 from pyddb.types.invalid import InvalidValue
 from pyddb.validation.rules import check_rules
 from pyddb.validation.shapes import validate_request
@@ -25,8 +25,12 @@ def operation(name: str) -> Callable[[Handler], Handler]:
 
 
 def _load() -> None:
-    # importing the modules registers their operations
-    from pyddb.api import items, tables  # noqa: F401
+    """Import every module of this package: importing a module registers its operations."""
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(__path__):
+        importlib.import_module("%s.%s" % (__name__, info.name))
 
 
 def dispatch(model: Any, op: str, request: Dict[str, Any], *, wire: bool = False) -> Dict[str, Any]:
