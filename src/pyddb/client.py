@@ -66,6 +66,7 @@ class Client:
 
         method.__name__ = name
         method.__doc__ = "DynamoDB %s, as boto3's client.%s(**request)." % (op, name)
+        setattr(self, name, method)          # later calls find it without __getattr__
         return method
 
     def can_paginate(self, name: str) -> bool:

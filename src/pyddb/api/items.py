@@ -11,7 +11,7 @@ from typing import Any, Dict
 from pyddb.api import operation
 from pyddb.api.common import Expressions, consumed, read_units, validate_item, write_units
 from pyddb.errors import ValidationException
-from pyddb.model.items import INVALID, check_item_key, check_key
+from pyddb.model.items import INVALID, check_item_key, check_key, written_bytes
 from pyddb.types import size
 
 _RETURN_ON_FAILURE = "ReturnValuesOnConditionCheckFailure"
@@ -33,11 +33,10 @@ def get_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
     out: Dict[str, Any] = {}
     if item is not None:
         out["Item"] = projection.apply(item) if projection is not None else item
-    cc = consumed(request, t.name, read_units(size.item_size(item) if item else 0,
-                                              bool(request.get("ConsistentRead"))),
-                  read=True)
-    if cc:
-        out["ConsumedCapacity"] = cc
+    if request.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES"):
+        out["ConsumedCapacity"] = consumed(
+            request, t.name, read_units(size.item_size(item) if item else 0, bool(request.get("ConsistentRead"))),
+            read=True)
     return out
 
 
@@ -51,15 +50,14 @@ def put_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
     t = model.table(request["TableName"], "PutItem")
     pk, sk = check_item_key(t, item)
     model.check_index_keys(t, item)
-    old, new, nbytes = model.items.write(
+    old, new = model.items.write(
         t, pk, sk, lambda old: item, condition,
         return_old_on_failure=request.get(_RETURN_ON_FAILURE) == "ALL_OLD")
     out: Dict[str, Any] = {}
     if request.get("ReturnValues") == "ALL_OLD" and old:
         out["Attributes"] = old
-    cc = consumed(request, t.name, write_units(nbytes))
-    if cc:
-        out["ConsumedCapacity"] = cc
+    if request.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES"):
+        out["ConsumedCapacity"] = consumed(request, t.name, write_units(written_bytes(old, new)))
     return out
 
 
@@ -74,15 +72,14 @@ def delete_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
         raise ValidationException("ReturnValues can only be ALL_OLD or NONE")
     t = model.table(request["TableName"], "DeleteItem")
     pk, sk = check_key(t, key)
-    old, _, nbytes = model.items.write(
+    old, new = model.items.write(
         t, pk, sk, lambda old: None, condition,
         return_old_on_failure=request.get(_RETURN_ON_FAILURE) == "ALL_OLD")
     out: Dict[str, Any] = {}
     if rv == "ALL_OLD" and old:
         out["Attributes"] = old
-    cc = consumed(request, t.name, write_units(nbytes))
-    if cc:
-        out["ConsumedCapacity"] = cc
+    if request.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES"):
+        out["ConsumedCapacity"] = consumed(request, t.name, write_units(written_bytes(old, new)))
     return out
 
 
@@ -107,7 +104,7 @@ def update_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
         model.check_index_keys(t, new)
         return new
 
-    old, new, nbytes = model.items.write(
+    old, new = model.items.write(
         t, pk, sk, build, condition,
         return_old_on_failure=request.get(_RETURN_ON_FAILURE) == "ALL_OLD", update=True)
     out: Dict[str, Any] = {}
@@ -122,7 +119,6 @@ def update_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
             projected = plan.project(src)
             if projected:
                 out["Attributes"] = projected
-    cc = consumed(request, t.name, write_units(nbytes))
-    if cc:
-        out["ConsumedCapacity"] = cc
+    if request.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES"):
+        out["ConsumedCapacity"] = consumed(request, t.name, write_units(written_bytes(old, new)))
     return out

@@ -86,12 +86,13 @@ class ItemStore:
               plan: Callable[[Optional[Item]], Optional[Item]],
               condition: Optional[Callable[[Item], bool]] = None,
               return_old_on_failure: bool = False,
-              update: bool = False) -> Tuple[Optional[Item], Optional[Item], int]:
-        """Read-check-write one item atomically.
+              update: bool = False) -> Tuple[Optional[Item], Optional[Item]]:
+        """Read-check-write one item atomically; returns (old, new).
 
         `plan(old)` returns the new item (None: delete) or raises a DynamoDB error. `condition(old or {})`
-        must hold, else ConditionalCheckFailedException (with the old item when asked). Returns
-        (old, new, written bytes for capacity: max(old size, new size)).
+        must hold, else ConditionalCheckFailedException (with the old item when asked). With `update=True`
+        the new item's size is checked here (an update's result is known only now); a PutItem checks its
+        item's size before it looks at the table.
         """
         lock = self.model.table_lock(t.name)
         with lock:
@@ -100,16 +101,20 @@ class ItemStore:
             if condition is not None and not condition(old if old is not None else {}):
                 raise ConditionalCheckFailedException(item=old if (return_old_on_failure and old) else None)
             new = plan(old)
-            old_size = size.item_size(old) if old is not None else 0
             if new is not None:
-                new_size = size.check_item_size(new, update=update)
+                if update:
+                    size.check_item_size(new, update=True)
                 ops = [(t.keyspace, pk, sk, codec.encode(new))]
             else:
-                new_size = 0
                 if old is None:
-                    return None, None, 0
+                    return None, None
                 ops = [(t.keyspace, pk, sk, None)]
             ops += self.model.index_ops(t, old, new)
             lsn = self.engine.write_batch(ops, sync=False)
         self.model.wait_durable(lsn)
-        return old, new, max(old_size, new_size)
+        return old, new
+
+
+def written_bytes(old: Optional[Item], new: Optional[Item]) -> int:
+    """Bytes a write is charged for: the larger of the old and the new item."""
+    return max(size.item_size(old) if old else 0, size.item_size(new) if new else 0)
