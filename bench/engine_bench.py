@@ -40,7 +40,7 @@ import numpy as np
 if __package__ in (None, ""):                        # run as a script: make `bench` importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.peers import PEERS, dir_size, pyddb_available  # noqa: E402
+from bench.peers import PEERS, dir_files, dir_size, is_wal, pyddb_available  # noqa: E402
 
 GROUP = 200            # sks per pk (>= RANGE_N, so a range read stays inside one pk)
 RANGE_N = 100          # records per range read
@@ -68,6 +68,7 @@ METRICS = {
     "put_durable_p99_us": ("  durable latency p99", "us", False),
     "put_8t": ("commit, durable, 8 threads", "ops/s", True),
     "disk_bytes": ("on-disk size after load", "MiB", False),
+    "disk_wal_bytes": ("  of which WAL files", "MiB", False),
 }
 
 # target: (metric, over what, threshold, comparison)
@@ -237,8 +238,12 @@ def run(args):
                 runs[name]["load"].append(rate)
                 alloc, apparent = dir_size(path)
                 runs[name]["disk_bytes"].append(alloc)
+                files = dir_files(path)
+                runs[name]["disk_wal_bytes"].append(sum(b for f, b in files.items() if is_wal(f)))
+                extra[name]["disk_files"] = files
                 extra[name].setdefault("disk_apparent_bytes", []).append(apparent)
-                log("load", name, r, "%.0f rec/s, %.1f MiB" % (rate, alloc / 2**20))
+                log("load", name, r, "%.0f rec/s, %.1f MiB (WAL %.1f MiB)"
+                    % (rate, alloc / 2**20, runs[name]["disk_wal_bytes"][-1] / 2**20))
                 if name in peers:
                     shutil.rmtree(peers[name].path)
                 peers[name] = peer
@@ -284,8 +289,8 @@ def run(args):
             shutil.rmtree(base, ignore_errors=True)
 
     result = summarise(runs, names)
-    result["extra"] = {p: {k: {"runs": v, "median": float(np.median(v))} for k, v in e.items()}
-                       for p, e in extra.items()}
+    result["extra"] = {p: {k: v if k == "disk_files" else {"runs": v, "median": float(np.median(v))}
+                           for k, v in e.items()} for p, e in extra.items()}
     result["config"] = {
         "n": n, "group": GROUP, "range_n": RANGE_N, "batch": BATCH, "value_bytes": VALUE_BYTES,
         "key": "pk 16 B + sk 6 B (pyddb: pk, sk; lmdb/sqlite: pk+sk, 22 B)",
@@ -322,7 +327,7 @@ def summarise(runs, names):
             ratios[other] = {}
             for m in METRICS:
                 a, b = np.asarray(runs["pyddb"][m]), np.asarray(runs[other][m])
-                if len(a) and len(a) == len(b):
+                if len(a) and len(a) == len(b) and np.all(b > 0):
                     ratios[other][m] = float(np.median(a / b))
         ratios["pyddb:put_durable"] = {
             "put_8t": float(np.median(np.asarray(runs["pyddb"]["put_8t"])
@@ -341,7 +346,7 @@ def summarise(runs, names):
 def fmt(metric, v):
     if v is None:
         return "-"
-    if metric == "disk_bytes":
+    if metric.startswith("disk_"):
         return "%.1f" % (v / 2**20)
     if v >= 100:
         return "{:,.0f}".format(v)

@@ -54,6 +54,23 @@ class Peer:
         return dir_size(self.path)
 
 
+def is_wal(relpath):
+    """Write-ahead-log files: pyddb's wal/*.wal, SQLite's db.sqlite-wal (gone after a clean close)."""
+    parts = relpath.replace(os.sep, "/").split("/")
+    return "wal" in parts[:-1] or parts[-1].endswith((".wal", "-wal"))
+
+
+def dir_files(path):
+    """{relative path: allocated bytes} of every file under ``path``."""
+    out = {}
+    for root, _dirs, files in os.walk(path):
+        for f in files:
+            full = os.path.join(root, f)
+            st = os.stat(full)
+            out[os.path.relpath(full, path)] = getattr(st, "st_blocks", st.st_size // 512) * 512
+    return out
+
+
 def dir_size(path):
     """(allocated, apparent) bytes of every file under ``path``: allocated is what ``du`` counts."""
     alloc = apparent = 0
