@@ -395,6 +395,11 @@ def machine_info():
     except ImportError:
         pass
     try:
+        from pyddb._engine import database
+        info["pyddb_engine"] = database.__file__       # which build ran: in-place or an installed wheel
+    except ImportError:
+        pass
+    try:
         here = os.path.dirname(os.path.abspath(__file__))
         info["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=here,
                                         capture_output=True, text=True).stdout.strip()
