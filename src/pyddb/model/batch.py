@@ -1,0 +1,154 @@
+"""BatchGetItem and BatchWriteItem over the engine, and the item collection metrics both batch and
+transactional writes report.
+
+api/batch.py validates the request (values, expressions, tables, keys, duplicates) and hands over engine
+addresses; this module reads or writes them.
+
+READS (BatchGetItem)
+    Keys are read in request order, table by table. The response is capped at 16 MB (API reference,
+    BatchGetItem: "A single operation can retrieve up to 16 MB of data"; "If BatchGetItem returns a partial
+    result ... UnprocessedKeys"): item sizes by DynamoDB's rules are summed as items are read, and the first
+    key whose item would take the total past 16 MB, with every key after it, is returned unprocessed.
+    A batch read is not a snapshot (DynamoDB's is not either): each item is read on its own.
+
+WRITES (BatchWriteItem)
+    Every put and delete of the request, across its tables, with all their index entries, is ONE engine
+    batch written under the locks of all involved tables (taken in sorted order, model/transactions.py
+    TX3). DynamoDB promises only that each put or delete is atomic; a batch that is wholly present or
+    wholly absent after a crash is a stronger guarantee, kept because it costs nothing here.
+
+ITEM COLLECTION METRICS (tables with local secondary indexes)
+    {"ItemCollectionKey": {<hash key>: value}, "SizeEstimateRangeGB": [low, high]}: the collection is the
+    table's items with that partition key plus their LSI entries. The estimate is measured in stored bytes
+    and reported as the 1 GB range that holds it ([0.0, 1.0] for a collection under 1 GB), as DynamoDB Local
+    reports it. NOT CONFIRMED: how DynamoDB rounds its estimate.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pyddb.model.schema import TableDef
+from pyddb.model.transactions import lock_tables
+from pyddb.types import codec, size
+
+Item = dict[str, Any]
+
+MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+GB = float(1 << 30)
+
+
+# ---- BatchGetItem -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class TableRead:
+    """The keys of one table in a BatchGetItem, validated."""
+    table: TableDef
+    keys: list[Item]                            # as requested (for UnprocessedKeys)
+    addresses: list[tuple[bytes, bytes]]        # their engine (pk, sk)
+
+
+@dataclass
+class ReadResult:
+    items: list[Item | None]                 # per processed key: the stored item or None
+    sizes: list[int]                            # per processed key: the item's size (0 when missing)
+    unprocessed: list[Item]                     # keys left for the caller to retry
+
+
+def read_batch(model, reads: list[TableRead],
+               limit: int = MAX_RESPONSE_BYTES) -> list[ReadResult]:
+    """Read every key (in request order) until the response would pass `limit` bytes."""
+    engine = model.engine
+    total = 0
+    full = False
+    out = []
+    for r in reads:
+        res = ReadResult([], [], [])
+        for key, (pk, sk) in zip(r.keys, r.addresses):
+            if full:
+                res.unprocessed.append(key)
+                continue
+            raw = engine.get(r.table.keyspace, pk, sk)
+            item = None if raw is None else codec.decode(raw)
+            n = size.item_size(item) if item is not None else 0
+            if total + n > limit:
+                full = True
+                res.unprocessed.append(key)
+                continue
+            total += n
+            res.items.append(item)
+            res.sizes.append(n)
+        out.append(res)
+    return out
+
+
+# ---- BatchWriteItem ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class WriteRequest:
+    """One PutRequest (item set) or DeleteRequest (item None), validated."""
+    table: str
+    pk: bytes
+    sk: bytes
+    item: Item | None
+
+
+def write_batch(model, requests: list[WriteRequest]) -> list[tuple[Item | None, Item | None]]:
+    """Apply every request as one engine batch; returns (old, new) per request, in request order."""
+    engine = model.engine
+    out: list[tuple[Item | None, Item | None]] = []
+    with lock_tables(model, (r.table for r in requests)) as tables:
+        ops: list[tuple] = []
+        for r in requests:
+            t = tables[r.table]
+            raw = engine.get(t.keyspace, r.pk, r.sk)
+            old = None if raw is None else codec.decode(raw)
+            new = r.item
+            if new is not None:
+                ops.append((t.keyspace, r.pk, r.sk, codec.encode(new)))
+            elif old is not None:
+                ops.append((t.keyspace, r.pk, r.sk, None))
+            else:
+                out.append((None, None))
+                continue
+            ops += model.index_ops(t, old, new)
+            out.append((old, new))
+        lsn = engine.write_batch(ops, sync=False) if ops else None
+    if lsn is not None:
+        model.wait_durable(lsn)
+    return out
+
+
+# ---- item collection metrics ------------------------------------------------------------------------------
+
+
+def collection_metrics(model, t: TableDef, item: Item) -> dict[str, Any]:
+    """ItemCollectionMetrics of the collection holding `item` (which has the table's key) in table `t`."""
+    hk = t.hash_key.name
+    pk, _ = t.key_bytes(item)
+    engine = model.engine
+    nbytes = sum(len(sk) + len(v) for sk, v in engine.iter_range(t.keyspace, pk))
+    for ix in t.lsis:
+        if engine.has_keyspace(ix.keyspace):
+            nbytes += sum(len(sk) + len(v) for sk, v in engine.iter_range(ix.keyspace, pk))
+    low = float(int(nbytes / GB))
+    return {"ItemCollectionKey": {hk: item[hk]}, "SizeEstimateRangeGB": [low, low + 1.0]}
+
+
+def collections_metrics(model, written: list[tuple[TableDef, Item]]) -> dict[str, list[dict[str, Any]]]:
+    """The ItemCollectionMetrics member of a batch or transaction: per table with LSIs, one entry per
+    distinct partition key written, in first-written order."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    seen = set()
+    for t, item in written:
+        if not t.lsis:
+            continue
+        pk, _ = t.key_bytes(item)
+        if (t.name, pk) in seen:
+            continue
+        seen.add((t.name, pk))
+        out.setdefault(t.name, []).append(collection_metrics(model, t, item))
+    return out
+
