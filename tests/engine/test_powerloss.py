@@ -308,19 +308,23 @@ def test_threads_write_concurrently_and_every_write_is_logged(faultfs_so, root, 
 # ---- the engine under power loss ---------------------------------------------------------------------------
 
 def powerloss_loop(so, tmp_path, seed, profile, rounds, batches_per_run=30, verify_every=0.6,
-                   strict_dirs=True):
+                   strict_dirs=True, threads=0, sync="full"):
     """`rounds` interposed writer runs on one directory. Each run is stopped by the interposer at a random
     tracked call (write, sync, rename, ...), or exits without closing; then a power loss is applied (every
     non-durable change kept, dropped or torn, by a seeded RNG) and the directory is checked, or handed to the
     next writer to recover (under the interposer too). Acknowledged = durable: every acknowledged batch must
-    survive, as must every state a recovery reported."""
-    from writer_proc import History, WriterRun, open_db, verify
+    survive, as must every state a recovery reported. With threads=T, T concurrent writers each write a
+    stream (writer_proc.verify_streams). With sync="normal" an acknowledgement promises nothing, but the
+    state must still be an exact prefix, never behind what an earlier recovery reported."""
+    from writer_proc import History, WriterRun, open_db, verify, verify_streams
 
     rng = random.Random(seed)
     db_dir = tmp_path / "db"
     log = tmp_path / "undo.log"
-    hist = History(seed, profile)
-    floor = 0
+    streams = range(threads) if threads else [None]
+    hists = [History(seed, profile, t) for t in streams]
+    floors = [0] * len(hists)
+    acked_lsns = {}
     calls_per_run = None
     history = []
     for i in range(rounds):
@@ -334,19 +338,27 @@ def powerloss_loop(so, tmp_path, seed, profile, rounds, batches_per_run=30, veri
                 crash_prob = 1.0 / calls_per_run                     # at a random one
         env = faultfs.child_env(so, db_dir, log, crash_after=crash_after, crash_prob=crash_prob,
                                 crash_seed=rng.randrange(1 << 30), crash_when=rng.choice(["before", "after"]))
-        run = WriterRun(db_dir, seed, profile, env=env, stderr_path=tmp_path / ("w%d.err" % i),
-                        extra=("--max-batches", str(floor + batches_per_run), "--end", "exit"))
+        extra = ("--max-batches", str(max(floors) + batches_per_run), "--end", "exit", "--sync", sync)
+        if threads:
+            extra += ("--threads", str(threads))
+        run = WriterRun(db_dir, seed, profile, env=env, stderr_path=tmp_path / ("w%d.err" % i), extra=extra)
         run.run_until(timeout=120)
         rc = run.finish()
-        ctx = ("seed=%d profile=%s round=%d crash_after=%r crash_prob=%r floor=%d opened=%r acked=%r rc=%r\n"
-               "writer stderr:\n%s" % (seed, profile, i, crash_after, crash_prob, floor, run.opened,
-                                        run.acked, rc, run.stderr_tail()))
+        acked = run.stream_acked if threads else ({0: run.acked} if run.acked is not None else {})
+        ctx = ("seed=%d profile=%s threads=%d sync=%s round=%d crash_after=%r crash_prob=%r floors=%r "
+               "opened=%r acked=%r rc=%r\nwriter stderr:\n%s"
+               % (seed, profile, threads, sync, i, crash_after, crash_prob, floors, run.opened, acked, rc,
+                  run.stderr_tail()))
         assert rc in (0, -9), "the writer failed on its own\n" + ctx
         if calls_per_run is None:
             calls_per_run = max(10, faultfs.count_tracked_calls(log))
-        for x in (run.opened, run.acked):
-            if x is not None:
-                floor = max(floor, x)
+        if run.opened is not None:
+            opened = run.opened if threads else (run.opened,)
+            floors = [max(f, o) for f, o in zip(floors, opened)]
+        if sync == "full":
+            for t, n in acked.items():
+                floors[t] = max(floors[t], n)
+            acked_lsns.update(run.acked_lsns)
         rep = faultfs.apply_power_loss(log, random.Random(seed * 1000003 + i), roots=[str(db_dir)],
                                        strict_dirs=strict_dirs)
         ctx += "\npower loss: %s %s" % (rep, rep.notes[:5])
@@ -358,22 +370,26 @@ def powerloss_loop(so, tmp_path, seed, profile, rounds, batches_per_run=30, veri
                 raise AssertionError("reopen after power loss failed: %r\n%s\nundo log: %s"
                                      % (e, ctx, faultfs.describe(log, 30))) from None
             try:
-                verified = verify(db, hist, floor)
+                if threads:
+                    verified = list(verify_streams(db, hists, floors, acked_lsns))
+                    acked_lsns = {k: v for k, v in acked_lsns.items() if k[1] > verified[k[0]]}
+                else:
+                    verified = [verify(db, hists[0], floors[0])]
             except AssertionError as e:
                 raise AssertionError("%s\n%s\nundo log: %s" % (e, ctx, faultfs.describe(log, 30))) from None
             finally:
                 db.close()
-            floor = verified
-        history.append((i, crash_after, run.opened, run.acked, str(rep), verified))
-    print("powerloss_loop seed=%d profile=%s rounds=%d final batch=%d calls/run=%d" % (
-        seed, profile, rounds, floor, calls_per_run))
-    return floor, history
+            floors = verified
+        history.append((i, crash_after, run.opened, acked, str(rep), verified))
+    print("powerloss_loop seed=%d profile=%s threads=%d sync=%s rounds=%d final batches=%r calls/run=%d" % (
+        seed, profile, threads, sync, rounds, floors, calls_per_run))
+    return (floors if threads else floors[0]), history
 
 
 def test_power_loss_keeps_every_acknowledged_batch_and_no_partial_one(faultfs_so, engine, tmp_path, seed):
     final, history = powerloss_loop(faultfs_so, tmp_path, seed, "default", rounds=14)
     assert final > 0
-    assert sum(1 for h in history if h[3] is not None) >= 3, "most runs should acknowledge some batches"
+    assert sum(1 for h in history if h[3]) >= 3, "most runs should acknowledge some batches"
 
 
 def test_power_loss_during_checkpoints_and_splits(faultfs_so, engine, tmp_path, seed):
@@ -385,11 +401,24 @@ def test_power_loss_during_checkpoints_and_splits(faultfs_so, engine, tmp_path, 
     powerloss_loop(faultfs_so, split_dir, seed + 1, "split", rounds=6, batches_per_run=60)
 
 
+def test_power_loss_with_concurrent_writers(faultfs_so, engine, tmp_path, seed):
+    floors, _ = powerloss_loop(faultfs_so, tmp_path, seed, "checkpoint", rounds=8, threads=3)
+    assert sum(floors) > 0
+
+
+def test_power_loss_in_sync_normal_mode_still_leaves_an_exact_prefix(faultfs_so, engine, tmp_path, seed):
+    powerloss_loop(faultfs_so, tmp_path, seed, "default", rounds=8, sync="normal")
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("profile", ["default", "checkpoint", "split", "big"])
+@pytest.mark.parametrize("profile", ["default", "checkpoint", "split", "big", "threads", "normal"])
 def test_power_loss_stress(faultfs_so, engine, tmp_path, seed, profile):
     rounds = int(os.environ.get("PYDDB_STRESS_ROUNDS", "80"))
     if profile == "big":
         powerloss_loop(faultfs_so, tmp_path, seed, profile, rounds=max(8, rounds // 8), batches_per_run=6)
+    elif profile == "threads":
+        powerloss_loop(faultfs_so, tmp_path, seed, "checkpoint", rounds=rounds, threads=4, verify_every=0.4)
+    elif profile == "normal":
+        powerloss_loop(faultfs_so, tmp_path, seed, "split", rounds=rounds, sync="normal", verify_every=0.4)
     else:
         powerloss_loop(faultfs_so, tmp_path, seed, profile, rounds=rounds, verify_every=0.4)

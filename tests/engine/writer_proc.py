@@ -78,17 +78,25 @@ PROFILES = {
 }
 
 
-def batch_ops(seed, n, profile):
+def progress_key(stream=None):
+    return PROGRESS if stream is None else b"%s-%d" % (PROGRESS, stream)
+
+
+def batch_ops(seed, n, profile, stream=None):
     """Batch n of the history (n >= 1): a list of (keyspace, pk, sk, value-or-None); the last op sets the
-    progress key to n. Unique keys within a batch; the first two ops are in different keyspaces."""
+    progress key to n. Unique keys within a batch; the first two ops are in different keyspaces.
+
+    With `stream` (concurrent writers, one history each), the partition keys start with b"s<stream>-" and
+    the progress key is b"progress-<stream>", so streams never touch each other's keys."""
     prof = PROFILES[profile]
-    rng = random.Random("%s/%s/%d" % (seed, profile, n))
+    rng = random.Random("%s/%s/%d" % (seed, profile, n) + ("" if stream is None else "/s%d" % stream))
+    prefix = b"" if stream is None else b"s%d-" % stream
     count = rng.randint(*prof["ops"])
     first_two = rng.sample(KEYSPACES, 2)
     ops, seen = [], set()
     while len(ops) < count:
         ks = first_two[len(ops)] if len(ops) < 2 else rng.choice(KEYSPACES)
-        pk = b"pk%05d" % rng.randrange(prof["npk"])
+        pk = prefix + b"pk%05d" % rng.randrange(prof["npk"])
         sk = b"" if rng.random() < 0.1 else b"sk%03d" % rng.randrange(prof["nsk"])
         if (ks, pk, sk) in seen:
             continue
@@ -99,21 +107,30 @@ def batch_ops(seed, n, profile):
             size = rng.randint(*prof["vsize"])
             tag = b"%d.%d:" % (n, len(ops))
             ops.append((ks, pk, sk, tag + rng.randbytes(max(0, size - len(tag)))))
-    ops.append((META, PROGRESS, b"", b"%d" % n))
+    ops.append((META, progress_key(stream), b"", b"%d" % n))
     return ops
 
 
 class History:
     """The states the history passes through: state(k) = the contents after batches 1..k."""
 
-    def __init__(self, seed, profile):
-        self.seed, self.profile = seed, profile
+    def __init__(self, seed, profile, stream=None):
+        self.seed, self.profile, self.stream = seed, profile, stream
         self._k = 0
         self._state = {}
         self._keys = {}
 
     def ops(self, n):
-        return batch_ops(self.seed, n, self.profile)
+        return batch_ops(self.seed, n, self.profile, self.stream)
+
+    def owns(self, key):
+        """Whether this stream's history writes the (keyspace, pk, sk) key."""
+        ks, pk, _sk = key
+        if self.stream is None:
+            return True
+        if ks == META:
+            return pk == progress_key(self.stream)
+        return pk.startswith(b"s%d-" % self.stream)
 
     def keys(self, n):
         """The (keyspace, pk, sk) keys batch n writes (cached)."""
@@ -180,10 +197,10 @@ def explain_mismatch(actual, hist, p, floor):
     return "\n".join(lines)
 
 
-def progress(db):
+def progress(db, stream=None):
     if not db.has_keyspace(META):
         return 0
-    raw = db.get(META, PROGRESS)
+    raw = db.get(META, progress_key(stream))
     return int(raw) if raw is not None else 0
 
 
@@ -192,8 +209,10 @@ def verify(db, hist, floor=0, run_check=True):
 
     Reads both ways (full scans, and get() of every key the history ever wrote up to p + 2) and runs
     db.check(). Raises WrongState with a description otherwise."""
-    p = progress(db)
+    p = progress(db, hist.stream)
     actual = read_state(db)
+    if hist.stream is not None:
+        actual = {k: v for k, v in actual.items() if hist.owns(k)}
     expected = hist.state(p)
     if p > 0:
         missing = [ks for ks in KEYSPACES + (META,) if not db.has_keyspace(ks)]
@@ -202,8 +221,9 @@ def verify(db, hist, floor=0, run_check=True):
     if actual != expected:
         raise WrongState(explain_mismatch(actual, hist, p, floor))
     if p < floor:
-        raise WrongState("the database is at batch %d, but batch %d was acknowledged (or seen) before: "
-                         "acknowledged data was lost" % (p, floor))
+        raise WrongState("the database is at batch %d%s, but batch %d was acknowledged (or seen) before: "
+                         "acknowledged data was lost" % (
+                             p, "" if hist.stream is None else " of stream %d" % hist.stream, floor))
     touched = set()
     for n in range(1, p + 3):
         touched.update(hist.keys(n))
@@ -218,9 +238,30 @@ def verify(db, hist, floor=0, run_check=True):
     return p
 
 
+def verify_streams(db, hists, floors, acked_lsns=None, run_check=True):
+    """verify() for concurrent writers: each stream's keys hold exactly a prefix >= its floor. With
+    acked_lsns {(stream, n): lsn}, also: the recovered batches form a prefix of the commit (LSN) order,
+    i.e. if a stream's last recovered batch had LSN L, every batch acknowledged with an LSN below L is
+    present. Returns the tuple of per-stream progress."""
+    ps = tuple(verify(db, h, f, run_check=False) for h, f in zip(hists, floors))
+    if acked_lsns:
+        top = max((acked_lsns.get((t, p), 0) for t, p in enumerate(ps)), default=0)
+        lost = sorted((lsn, t, n) for (t, n), lsn in acked_lsns.items() if lsn < top and ps[t] < n)
+        if lost:
+            raise WrongState("not a prefix of the commit order: batch(es) %r (lsn, stream, n) are missing "
+                             "although a batch with LSN %d is present; progress %r" % (lost[:5], top, ps))
+    if run_check:
+        db.check()
+    return ps
+
+
 # ---- the parent's side: running a writer and killing it ----------------------------------------------------
 
 WRITER = os.path.abspath(__file__)
+
+
+class WriterStalled(AssertionError):
+    """The writer stopped making progress without dying."""
 
 
 class WriterRun:
@@ -231,10 +272,13 @@ class WriterRun:
                     *extra]
         self.stderr_path = stderr_path
         self._err = open(stderr_path, "wb") if stderr_path else subprocess.DEVNULL
+        self.stream_mode = "--threads" in extra
         self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=self._err, env=env)
-        self.opened = None        # progress the writer recovered at open
+        self.opened = None        # progress the writer recovered at open (a tuple with --threads)
         self.acked = None         # highest batch acknowledged
         self.acks = 0             # batches acknowledged by this run
+        self.stream_acked = {}    # --threads: stream -> highest batch acknowledged
+        self.acked_lsns = {}      # --threads: (stream, n) -> LSN that write_batch returned
         self.lines = []
         self._buf = b""
         self.rc = None
@@ -246,33 +290,58 @@ class WriterRun:
             line = line.decode()
             self.lines.append(line)
             if line.startswith("open "):
-                self.opened = int(line.split()[1])
+                arg = line.split()[1]
+                if self.stream_mode:
+                    self.opened = tuple(int(x) for x in arg.split(","))
+                else:
+                    self.opened = int(arg)
             elif line.isdigit():
                 self.acked = int(line)
                 self.acks += 1
+            elif line.startswith("ack "):
+                t, n, lsn = (int(x) for x in line.split()[1:])
+                self.stream_acked[t] = max(self.stream_acked.get(t, 0), n)
+                self.acked_lsns[(t, n)] = lsn
+                self.acks += 1
 
-    def run_until(self, max_acks=None, max_seconds=None, timeout=60.0):
+    def run_until(self, max_acks=None, max_seconds=None, timeout=120.0, stall=15.0):
         """Read the writer's output until it has acknowledged `max_acks` batches in this run, or `max_seconds`
-        passed, or it exits."""
+        passed, or it exits. A writer that prints nothing for `stall` seconds while we wait for it (or is not
+        done after `timeout`) is stuck: its threads' stacks are dumped (SIGUSR1, faulthandler), it is
+        killed, and WriterStalled is raised with the dump."""
         sel = selectors.DefaultSelector()
         fd = self.proc.stdout.fileno()
         sel.register(fd, selectors.EVENT_READ)
-        t0 = time.monotonic()
+        t0 = last = time.monotonic()
         limit = timeout if max_seconds is None else max_seconds
         try:
             while True:
                 if max_acks is not None and self.acks >= max_acks:
                     return
-                left = limit - (time.monotonic() - t0)
-                if left <= 0:
+                now = time.monotonic()
+                if now - t0 >= limit:
+                    if max_seconds is None:
+                        self._stalled("not done after %.0f s" % timeout)
                     return
-                if sel.select(timeout=min(left, 0.05)):
+                if max_seconds is None and now - last >= stall:
+                    self._stalled("no output for %.0f s" % stall)
+                if sel.select(timeout=min(limit - (now - t0), 0.05)):
                     data = os.read(fd, 65536)
                     if not data:
                         return                    # writer exited (or closed stdout)
                     self._feed(data)
+                    last = time.monotonic()
         finally:
             sel.close()
+
+    def _stalled(self, why):
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGUSR1)        # faulthandler: all threads' stacks to stderr
+            time.sleep(0.5)
+        self.kill()
+        raise WriterStalled("writer stalled (%s; deadlock?) after %d acks in this run, last lines %r\n"
+                            "command: %s\nstderr:\n%s" % (why, self.acks, self.lines[-3:], " ".join(self.cmd),
+                                                           self.stderr_tail(6000)))
 
     def kill(self):
         if self.proc.poll() is None:
@@ -280,6 +349,8 @@ class WriterRun:
         self.finish()
 
     def finish(self, timeout=60):
+        if self.proc.stdout.closed:
+            return self.rc
         self.rc = self.proc.wait(timeout=timeout)
         rest = self.proc.stdout.read()
         if rest:
@@ -299,9 +370,12 @@ def open_db(db_dir, profile):
     return database_class()(str(db_dir), **PROFILES[profile]["db"])
 
 
-def kill_loop(tmp_path, seed, profile, kills, verify_every=0.5, max_acks=(1, 30), early_kill=0.25):
+def kill_loop(tmp_path, seed, profile, kills, verify_every=0.5, max_acks=(1, 30), early_kill=0.25, threads=0):
     """`kills` writer runs on one directory, each SIGKILLed at a random moment; returns (final progress,
-    log of rounds). See the module docstring for what is asserted."""
+    log of rounds). See the module docstring for what is asserted. With threads=T the writer runs T
+    concurrent writers (group commit), each with its own stream of batches (verify_streams)."""
+    if threads:
+        return _kill_loop_streams(tmp_path, seed, profile, kills, verify_every, max_acks, early_kill, threads)
     rng = random.Random(seed)
     db_dir = tmp_path / "db"
     hist = History(seed, profile)
@@ -344,6 +418,48 @@ def kill_loop(tmp_path, seed, profile, kills, verify_every=0.5, max_acks=(1, 30)
     return floor, rounds
 
 
+def _kill_loop_streams(tmp_path, seed, profile, kills, verify_every, max_acks, early_kill, threads):
+    rng = random.Random(seed)
+    db_dir = tmp_path / "db"
+    hists = [History(seed, profile, t) for t in range(threads)]
+    floors = [0] * threads
+    acked_lsns = {}
+    t_start = time.monotonic()
+    for i in range(kills):
+        run = WriterRun(db_dir, seed, profile, extra=("--threads", str(threads)),
+                        stderr_path=tmp_path / ("writer-%d.err" % i))
+        if rng.random() < early_kill:
+            plan = ("seconds", round(rng.uniform(0.0, 0.3), 3))
+            run.run_until(max_seconds=plan[1])
+        else:
+            plan = ("acks", rng.randint(*max_acks) * threads, round(rng.uniform(0, 0.004), 4))
+            run.run_until(max_acks=plan[1])
+            time.sleep(plan[2])
+        run.kill()
+        ctx = ("seed=%d profile=%s threads=%d round=%d plan=%r floors=%r run: opened=%r acked=%r rc=%r\n"
+               "writer stderr:\n%s" % (seed, profile, threads, i, plan, floors, run.opened, run.stream_acked,
+                                        run.rc, run.stderr_tail()))
+        assert run.rc == -signal.SIGKILL, "writer did not die by our SIGKILL\n" + ctx
+        if run.opened is not None:
+            assert all(o >= f for o, f in zip(run.opened, floors)), "recovery went backwards\n" + ctx
+            floors = [max(o, f) for o, f in zip(run.opened, floors)]
+        for t, n in run.stream_acked.items():
+            floors[t] = max(floors[t], n)
+        acked_lsns.update(run.acked_lsns)
+        if rng.random() < verify_every or i == kills - 1:
+            db = open_db(db_dir, profile)
+            try:
+                floors = list(verify_streams(db, hists, floors, acked_lsns))
+            except AssertionError as e:
+                raise AssertionError("%s\n%s" % (e, ctx)) from None
+            finally:
+                db.close()
+            acked_lsns = {k: v for k, v in acked_lsns.items() if k[1] > floors[k[0]]}
+    print("kill_loop seed=%d profile=%s threads=%d kills=%d final batches=%r in %.1fs"
+          % (seed, profile, threads, kills, floors, time.monotonic() - t_start))
+    return floors
+
+
 # ---- the program -------------------------------------------------------------------------------------------
 
 def _out(line):
@@ -352,12 +468,16 @@ def _out(line):
 
 
 def cmd_write(a):
+    import faulthandler
+    faulthandler.register(signal.SIGUSR1, all_threads=True)      # `kill -USR1 <pid>`: where is it stuck?
     Database = database_class()
     prof = PROFILES[a.profile]
     db = Database(a.dir, sync=a.sync, **prof["db"])
     for ks in KEYSPACES + (META,):
         if not db.has_keyspace(ks):
             db.create_keyspace(ks)
+    if a.threads:
+        return _write_streams(db, a)
     p = progress(db)
     _out("open %d" % p)
     n = p + 1
@@ -368,6 +488,42 @@ def cmd_write(a):
         if every and n % every == 0:
             db.checkpoint()
         n += 1
+    _finish(db, a)
+
+
+def _write_streams(db, a):
+    """--threads T: T threads, each writing its own stream of batches; prints "ack <stream> <n> <lsn>"."""
+    import threading
+
+    lock = threading.Lock()
+    ps = [progress(db, t) for t in range(a.threads)]
+    _out("open %s" % ",".join(str(p) for p in ps))
+    every = PROFILES[a.profile]["ckpt_every"]
+
+    def worker(t):
+        try:
+            n = ps[t] + 1
+            while n <= a.max_batches:
+                lsn = db.write_batch(batch_ops(a.seed, n, a.profile, t))
+                with lock:
+                    _out("ack %d %d %d" % (t, n, lsn))
+                if t == 0 and every and n % every == 0:
+                    db.checkpoint()
+                n += 1
+        except BaseException:
+            traceback.print_exc()
+            sys.stderr.flush()
+            os._exit(3)
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(a.threads)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    _finish(db, a)
+
+
+def _finish(db, a):
     if a.end == "close":
         db.close()
         _out("closed")
@@ -433,6 +589,7 @@ def main(argv=None):
     w.add_argument("--max-batches", type=int, default=10 ** 9)
     w.add_argument("--end", default="close", choices=("close", "exit", "hang"))
     w.add_argument("--sync", default="full")
+    w.add_argument("--threads", type=int, default=0, help="concurrent writers, one stream of batches each")
     v = sub.add_parser("verify")
     v.add_argument("dir")
     v.add_argument("--seed", type=int, required=True)
