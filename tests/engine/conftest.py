@@ -32,6 +32,14 @@ def pytest_runtest_makereport(item, call):
                              % (s, s, item.nodeid)))
 
 
+@pytest.fixture(autouse=True)
+def _no_stray_writers():
+    """A test that fails or times out midway must not leave a writer subprocess running."""
+    yield
+    import writer_proc
+    writer_proc.kill_stray_writers()
+
+
 @pytest.fixture(scope="session")
 def faultfs_so():
     import faultfs

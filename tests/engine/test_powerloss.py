@@ -410,8 +410,12 @@ def test_power_loss_in_sync_normal_mode_still_leaves_an_exact_prefix(faultfs_so,
     powerloss_loop(faultfs_so, tmp_path, seed, "default", rounds=8, sync="normal")
 
 
+def test_power_loss_while_keyspaces_are_dropped_and_created(faultfs_so, engine, tmp_path, seed):
+    powerloss_loop(faultfs_so, tmp_path, seed, "churn", rounds=8)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("profile", ["default", "checkpoint", "split", "big", "threads", "normal"])
+@pytest.mark.parametrize("profile", ["default", "checkpoint", "split", "big", "threads", "normal", "churn"])
 def test_power_loss_stress(faultfs_so, engine, tmp_path, seed, profile):
     rounds = int(os.environ.get("PYDDB_STRESS_ROUNDS", "80"))
     if profile == "big":

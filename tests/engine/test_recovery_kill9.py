@@ -46,8 +46,15 @@ def test_kill9_during_split_heavy_load(engine, tmp_path, seed):
     assert parts > 6, "the split-heavy load should have split partitions (got %d partitions)" % parts
 
 
+def test_kill9_while_keyspaces_are_dropped_and_created(engine, tmp_path, seed):
+    """Keyspace "c" is dropped and created again before every 5th batch: a kill between the drop, the
+    create and the batch leaves either the state before the drop or that state without c's items."""
+    final, _ = kill_loop(tmp_path, seed, "churn", kills=10, max_acks=(3, 40))
+    assert final >= 5
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("profile", ["default", "checkpoint", "split", "big", "threads"])
+@pytest.mark.parametrize("profile", ["default", "checkpoint", "split", "big", "threads", "churn"])
 def test_kill9_stress(engine, tmp_path, seed, profile):
     kills = int(os.environ.get("PYDDB_STRESS_KILLS", "120"))
     if profile == "big":

@@ -71,11 +71,24 @@ PROFILES = {
     "wal": dict(db=dict(page_size=4096, partition_max_bytes=1 << 30, wal_segment_bytes=1 << 20,
                         checkpoint_bytes=1 << 30),
                 npk=40, nsk=8, ops=(2, 5), vsize=(40, 400), pdel=0.2, ckpt_every=0),
+    # keyspace "c" is dropped and created again before every 5th batch (catalog changes, file removal)
+    "churn": dict(db=dict(page_size=4096, partition_max_bytes=64 << 10, wal_segment_bytes=16 << 10,
+                          checkpoint_bytes=8 << 10),
+                  npk=40, nsk=6, ops=(2, 6), vsize=(8, 900), pdel=0.2, ckpt_every=0, churn_every=5),
     # many small items per batch (10,000 items in a few hundred batches), all in the WAL
     "bulk": dict(db=dict(page_size=16384, partition_max_bytes=1 << 30, wal_segment_bytes=4 << 20,
                          checkpoint_bytes=1 << 30),
                  npk=4000, nsk=4, ops=(25, 25), vsize=(20, 120), pdel=0.0, ckpt_every=0),
 }
+
+
+CHURNED = "c"
+
+
+def churns(profile, n):
+    """Whether the writer drops and recreates keyspace CHURNED just before batch n."""
+    every = PROFILES[profile].get("churn_every", 0)
+    return bool(every) and n % every == 0
 
 
 def progress_key(stream=None):
@@ -144,6 +157,9 @@ class History:
             self._k, self._state = 0, {}
         while self._k < k:
             self._k += 1
+            if churns(self.profile, self._k):
+                for key in [key for key in self._state if key[0] == CHURNED]:
+                    del self._state[key]
             for ks, pk, sk, v in self.ops(self._k):
                 if v is None:
                     self._state.pop((ks, pk, sk), None)
@@ -214,11 +230,14 @@ def verify(db, hist, floor=0, run_check=True):
     if hist.stream is not None:
         actual = {k: v for k, v in actual.items() if hist.owns(k)}
     expected = hist.state(p)
+    # Between "drop keyspace c" and batch p+1 (profile churn) the state is state(p) without c's items.
+    mid_churn = churns(hist.profile, p + 1) and actual != expected and actual == {
+        k: v for k, v in expected.items() if k[0] != CHURNED}
     if p > 0:
         missing = [ks for ks in KEYSPACES + (META,) if not db.has_keyspace(ks)]
-        if missing:
+        if missing and not (mid_churn and missing == [CHURNED]):
             raise WrongState("progress is %d but keyspaces %r are missing" % (p, missing))
-    if actual != expected:
+    if actual != expected and not mid_churn:
         raise WrongState(explain_mismatch(actual, hist, p, floor))
     if p < floor:
         raise WrongState("the database is at batch %d%s, but batch %d was acknowledged (or seen) before: "
@@ -228,6 +247,8 @@ def verify(db, hist, floor=0, run_check=True):
     for n in range(1, p + 3):
         touched.update(hist.keys(n))
     expected = hist.state(p)
+    if mid_churn:
+        expected = {k: v for k, v in expected.items() if k[0] != CHURNED}
     for ks, pk, sk in touched:
         got = db.get(ks, pk, sk) if db.has_keyspace(ks) else None
         if got != expected.get((ks, pk, sk)):
@@ -260,6 +281,18 @@ def verify_streams(db, hists, floors, acked_lsns=None, run_check=True):
 WRITER = os.path.abspath(__file__)
 
 
+LIVE = set()     # writer subprocesses not yet reaped (killed by kill_stray_writers after each test)
+
+
+def kill_stray_writers():
+    """SIGKILL and reap every writer still running (a test that failed or timed out midway)."""
+    for run in list(LIVE):
+        try:
+            run.kill()
+        except Exception:                   # noqa: BLE001 - best effort cleanup
+            LIVE.discard(run)
+
+
 class WriterStalled(AssertionError):
     """The writer stopped making progress without dying."""
 
@@ -274,6 +307,7 @@ class WriterRun:
         self._err = open(stderr_path, "wb") if stderr_path else subprocess.DEVNULL
         self.stream_mode = "--threads" in extra
         self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=self._err, env=env)
+        LIVE.add(self)
         self.opened = None        # progress the writer recovered at open (a tuple with --threads)
         self.acked = None         # highest batch acknowledged
         self.acks = 0             # batches acknowledged by this run
@@ -352,6 +386,7 @@ class WriterRun:
         if self.proc.stdout.closed:
             return self.rc
         self.rc = self.proc.wait(timeout=timeout)
+        LIVE.discard(self)
         rest = self.proc.stdout.read()
         if rest:
             self._feed(rest)
@@ -483,6 +518,10 @@ def cmd_write(a):
     n = p + 1
     every = prof["ckpt_every"]
     while n <= a.max_batches:
+        if churns(a.profile, n):
+            if db.has_keyspace(CHURNED):
+                db.drop_keyspace(CHURNED)
+            db.create_keyspace(CHURNED)
         db.write_batch(batch_ops(a.seed, n, a.profile))
         _out("%d" % n)
         if every and n % every == 0:
