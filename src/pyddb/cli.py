@@ -1,4 +1,6 @@
-"""The `pyddb` command line: a thin shell over the engine and (later) the data model and server."""
+"""The `pyddb` command line: a thin shell over the engine, the data model and the server.
+
+Imports are lazy: `pyddb serve` must be ready well under 0.5 s after it starts."""
 import argparse
 import json
 import sys
@@ -19,8 +21,20 @@ def cmd_check(args):
 
 
 def cmd_serve(args):
-    print("pyddb serve: the DynamoDB endpoint is not built yet (tracked as issue 5)", file=sys.stderr)
-    return 2
+    from pyddb.server import serve
+    from pyddb.server.auth import parse_key_pair
+
+    keys = {}
+    for text in args.auth or []:
+        try:
+            key, secret = parse_key_pair(text)
+        except ValueError as e:
+            print("pyddb serve: --auth: %s" % e, file=sys.stderr)
+            return 2
+        keys[key] = secret
+    data_dir = None if args.in_memory else args.data_dir
+    return serve(host=args.host, port=args.port, data_dir=data_dir, sync=args.sync, keys=keys,
+                 log_level=args.log_level)
 
 
 def build_parser():
@@ -29,7 +43,28 @@ def build_parser():
     s = sub.add_parser("check", help="verify the integrity of a database directory")
     s.add_argument("dir", help="database directory")
     s.set_defaults(func=cmd_check)
-    s = sub.add_parser("serve", help="serve the DynamoDB API over HTTP (not built yet)")
+    s = sub.add_parser(
+        "serve", help="serve the DynamoDB API over HTTP (a drop-in for DynamoDB Local)",
+        description="Serve DynamoDB's HTTP API (JSON 1.0 protocol) for boto3, the AWS CLI and the AWS SDKs: "
+                    "point them at the printed URL with endpoint_url / --endpoint-url. Stops cleanly on "
+                    "Ctrl-C or SIGTERM.",
+        epilog="By default any credentials are accepted, from this machine only (loopback). With --auth, "
+               "every request must carry a valid AWS Signature Version 4 made with one of the given keys.")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    s.add_argument("--port", type=int, default=8000, help="port to listen on; 0 picks a free one "
+                   "(default: %(default)s)")
+    where = s.add_mutually_exclusive_group()
+    where.add_argument("--data-dir", metavar="DIR", default="./pyddb-data",
+                       help="database directory, created if missing (default: %(default)s)")
+    where.add_argument("--in-memory", action="store_true",
+                       help="keep the data only while the server runs (a temporary directory)")
+    s.add_argument("--sync", choices=("full", "normal", "off"), default="full",
+                   help="durability: full = a write is on disk before it is acknowledged; normal = on disk "
+                        "within a few ms; off = left to the OS (default: %(default)s)")
+    s.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="warning",
+                   help="log detail on stderr (default: %(default)s)")
+    s.add_argument("--auth", metavar="KEY:SECRET", action="append",
+                   help="require SigV4 requests signed with this access key id and secret; repeatable")
     s.set_defaults(func=cmd_serve)
     return p
 

@@ -1,0 +1,389 @@
+"""The HTTP server: asyncio, one `HttpConnection` (an asyncio.Protocol parsing with httptools) per connection.
+
+THREADS
+    event loop thread   accepts, parses, runs short reads (protocol.INLINE_OPERATIONS) inline and writes every
+                        response. A GetItem costs one parse, one dispatch, one write: no thread hop.
+    write pool          everything else (PutItem, UpdateItem, batch and transact writes, control plane, Scan):
+                        the durability wait (fdatasync with sync=full) happens there, so other connections are
+                        never stalled by it, and concurrent writers share one fdatasync (the engine's group
+                        commit; model/database.py T2).
+
+INVARIANTS
+    (A1) Per connection, responses go out in request order: a connection runs one request at a time; requests
+         pipelined behind a pooled one wait in its queue (reading pauses past MAX_QUEUED).
+    (A2) Each response is written with one transport.write() of the complete bytes, and TCP_NODELAY is set:
+         no small-write/delayed-ACK stall (40 ms a request otherwise).
+    (A3) A request whose body passes MAX_BODY_BYTES is answered 413 and its connection closed before the rest
+         of the body is buffered; an HTTP message that does not parse is answered 400 and closed.
+    (A4) A client that goes away mid-request loses only its own request; a write already handed to the pool
+         completes (and is durable per the sync mode) even though its response has nowhere to go.
+    (A5) stop() stops accepting, lets queued and running requests finish (bounded by `drain_timeout`), closes
+         connections, then closes the model, which checkpoints.
+"""
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Deque, Optional, Set
+
+import httptools
+
+from pyddb.server import protocol
+from pyddb.server.protocol import MAX_BODY_BYTES, BodyTooLarge, Handler, Request
+
+log = logging.getLogger("pyddb.server")
+
+MAX_HEADER_BYTES = 64 * 1024
+MAX_QUEUED = 16          # pipelined requests held per connection before reading pauses
+WRITE_THREADS = 16
+
+
+class HttpConnection(asyncio.Protocol):
+    __slots__ = (
+        "_body",
+        "_body_len",
+        "_discard",
+        "_head_len",
+        "_headers",
+        "_url",
+        "busy",
+        "closed",
+        "handler",
+        "loop",
+        "parser",
+        "paused",
+        "peer",
+        "queue",
+        "server",
+        "transport",
+    )
+
+    def __init__(self, server: "Server") -> None:
+        self.server = server
+        self.handler = server.handler
+        self.loop = server.loop
+        self.transport: Any = None
+        self.parser = httptools.HttpRequestParser(self)
+        self.peer: Optional[str] = None
+        self.queue: Deque[Request] = collections.deque()
+        self.busy = False          # a request of this connection is in the write pool (A1)
+        self.closed = False
+        self.paused = False
+        self._discard = False      # after a 413/400: ignore whatever else arrives
+        self._reset()
+
+    def _reset(self) -> None:
+        self._url = b""
+        self._headers: dict = {}
+        self._body: list = []
+        self._body_len = 0
+        self._head_len = 0
+
+    # ---- asyncio.Protocol ----------------------------------------------------------------------------------
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)   # (A2)
+            except OSError:
+                pass
+        peer = transport.get_extra_info("peername")
+        self.peer = peer[0] if isinstance(peer, tuple) else None
+        self.server.connections.add(self)
+
+    def connection_lost(self, exc) -> None:
+        self.closed = True
+        self.queue.clear()
+        self.server.connections.discard(self)
+
+    def data_received(self, data: bytes) -> None:
+        if self._discard:
+            return
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._fail(protocol.bad_request_response())
+        except httptools.HttpParserError:
+            if not self._discard:
+                self._fail(protocol.bad_request_response())
+
+    # ---- httptools callbacks -------------------------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        self._reset()
+
+    def on_url(self, url: bytes) -> None:
+        self._head_len += len(url)
+        if self._head_len > MAX_HEADER_BYTES:
+            self._fail(protocol.bad_request_response())
+            raise httptools.HttpParserError("header too large")
+        self._url += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._head_len += len(name) + len(value)
+        if self._head_len > MAX_HEADER_BYTES:
+            self._fail(protocol.bad_request_response())
+            raise httptools.HttpParserError("header too large")
+        key = name.decode("latin-1").lower()
+        val = value.decode("latin-1")
+        old = self._headers.get(key)
+        self._headers[key] = val if old is None else old + "," + val
+
+    def on_headers_complete(self) -> None:
+        length = self._headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
+            self._fail(protocol.too_large_response())        # (A3) before reading the body
+            raise httptools.HttpParserError("body too large")
+        if self._headers.get("expect", "").lower() == "100-continue":
+            self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    def on_body(self, body: bytes) -> None:
+        self._body_len += len(body)
+        if self._body_len > MAX_BODY_BYTES:
+            self._fail(protocol.too_large_response())        # (A3) a chunked body that keeps coming
+            raise httptools.HttpParserError("body too large")
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        body = self._body[0] if len(self._body) == 1 else b"".join(self._body)
+        req = Request(self.parser.get_method().decode("ascii", "replace"), self._url.decode("latin-1"),
+                      self._headers, body, self.parser.should_keep_alive(), self.peer)
+        self._reset()
+        self.queue.append(req)
+        if len(self.queue) > MAX_QUEUED and not self.paused:
+            self.paused = True
+            self.transport.pause_reading()
+        if not self.busy:
+            self._run()
+
+    # ---- running requests ----------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        """Serve queued requests in order: inline ones now, the first pooled one hands off and stops (A1)."""
+        handler = self.handler
+        while self.queue and not self.busy and not self.closed:
+            req = self.queue.popleft()
+            if protocol.is_inline(req):
+                try:
+                    out = handler.handle(req)
+                except BodyTooLarge:
+                    self._fail(protocol.too_large_response())
+                    return
+                self._send(out, req.keep_alive)
+            else:
+                self.busy = True
+                self.server.submit(self, req)
+        if self.paused and len(self.queue) < MAX_QUEUED // 2 and not self.closed:
+            self.paused = False
+            self.transport.resume_reading()
+
+    def pooled_done(self, req: Request, out: Optional[bytes]) -> None:
+        """On the loop thread, after the pool ran `req`; out=None: the body was too large after gunzip."""
+        self.busy = False
+        if self.closed:
+            return                                           # (A4) the client went away
+        if out is None:
+            self._fail(protocol.too_large_response())
+            return
+        self._send(out, req.keep_alive)
+        self._run()
+
+    def _send(self, out: bytes, keep_alive: bool) -> None:
+        if self.closed:
+            return
+        self.transport.write(out)                            # (A2) one write per response
+        if not keep_alive or (self.server.stopping and not self.queue):
+            self._close()
+
+    def _fail(self, out: bytes) -> None:
+        self._discard = True
+        self.queue.clear()
+        if not self.closed:
+            self.transport.write(out)
+            self._close()
+
+    def _close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.transport.close()
+
+    def idle(self) -> bool:
+        return not self.busy and not self.queue
+
+
+class Server:
+    """The HTTP server over one model. Use from a running loop: `await start()`, `await stop()`."""
+
+    def __init__(self, model: Any, authenticator: Any, host: str = "127.0.0.1", port: int = 8000,
+                 write_threads: int = WRITE_THREADS, drain_timeout: float = 10.0,
+                 sock: Optional[socket.socket] = None) -> None:
+        self.model = model
+        self.handler = Handler(model, authenticator)
+        self.host = host
+        self.port = port
+        self.sock = sock
+        self.drain_timeout = drain_timeout
+        self.pool = ThreadPoolExecutor(max_workers=write_threads, thread_name_prefix="pyddb-write")
+        self.connections: Set[HttpConnection] = set()
+        self.loop: Any = None
+        self.server: Any = None
+        self.stopping = False
+        self.inflight = 0
+        self._drained: Optional[asyncio.Event] = None
+
+    async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self._drained = asyncio.Event()
+        if self.sock is not None:
+            self.server = await self.loop.create_server(lambda: HttpConnection(self), sock=self.sock,
+                                                        backlog=1024)
+        else:
+            self.server = await self.loop.create_server(lambda: HttpConnection(self), self.host, self.port,
+                                                        reuse_address=True, backlog=1024)
+        bound = self.server.sockets[0].getsockname()
+        self.host, self.port = bound[0], bound[1]
+
+    @property
+    def url(self) -> str:
+        host = "[%s]" % self.host if ":" in self.host else self.host
+        return "http://%s:%d" % (host, self.port)
+
+    # ---- the write pool ----------------------------------------------------------------------------------
+
+    def submit(self, conn: HttpConnection, req: Request) -> None:
+        self.inflight += 1
+        self._drained.clear()
+        self.pool.submit(self._pooled, conn, req)
+
+    def _pooled(self, conn: HttpConnection, req: Request) -> None:
+        try:
+            out: Optional[bytes] = self.handler.handle(req)
+        except BodyTooLarge:
+            out = None
+        except Exception:  # noqa: BLE001              handle() does not raise (P1); belt and braces
+            log.exception("internal error in the write pool")
+            out = None
+        try:
+            self.loop.call_soon_threadsafe(self._pooled_done, conn, req, out)
+        except RuntimeError:                           # the loop is gone (interpreter exit)
+            pass
+
+    def _pooled_done(self, conn: HttpConnection, req: Request, out: Optional[bytes]) -> None:
+        self.inflight -= 1
+        if self.inflight == 0:
+            self._drained.set()
+        conn.pooled_done(req, out)
+
+    # ---- life cycle ----------------------------------------------------------------------------------------
+
+    async def stop(self, close_model: bool = True) -> None:
+        """(A5) Stop accepting, finish what was received, close connections and the model."""
+        if self.stopping:
+            return
+        self.stopping = True
+        if self.server is not None:
+            self.server.close()
+        for conn in list(self.connections):
+            if conn.idle():
+                conn._close()
+            elif conn.transport is not None and not conn.paused:
+                conn.paused = True
+                conn.transport.pause_reading()
+        if self.inflight:
+            try:
+                await asyncio.wait_for(self._drained.wait(), self.drain_timeout)
+            except asyncio.TimeoutError:
+                log.warning("stopping with %d requests still running", self.inflight)
+        for conn in list(self.connections):
+            conn._close()
+        if self.server is not None:
+            try:
+                await asyncio.wait_for(self.server.wait_closed(), 1.0)
+            except asyncio.TimeoutError:
+                pass
+        await self.loop.run_in_executor(None, self.pool.shutdown, True)
+        if close_model:
+            await self.loop.run_in_executor(None, self.model.close)
+
+
+class ServerThread:
+    """A server running its own event loop in a background thread: for tests and embedding.
+
+        with ServerThread(path=None) as srv:          # or ServerThread(model=existing_model)
+            boto3.client("dynamodb", endpoint_url=srv.url, ...)
+    """
+
+    def __init__(self, path: Optional[str] = None, *, model: Any = None, sync: str = "off",
+                 authenticator: Any = None, host: str = "127.0.0.1", port: int = 0, **server_options) -> None:
+        from pyddb.server.auth import OpenAccess
+
+        self._owns_model = model is None
+        if model is None:
+            from pyddb.model.database import DynamoDB
+            model = DynamoDB(path, sync=sync)
+        self.model = model
+        self.authenticator = authenticator or OpenAccess()
+        self.host = host
+        self.port = port
+        self.server_options = server_options
+        self.server: Optional[Server] = None
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._thread: Optional[threading.Thread] = None
+        self._ready = threading.Event()
+        self._error: Optional[BaseException] = None
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return self.server.url
+
+    def start(self) -> "ServerThread":
+        self._thread = threading.Thread(target=self._main, name="pyddb-server", daemon=True)
+        self._thread.start()
+        self._ready.wait(30)
+        if self._error is not None:
+            raise self._error
+        return self
+
+    def _main(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        asyncio.set_event_loop(loop)
+        self.server = Server(self.model, self.authenticator, self.host, self.port, **self.server_options)
+        try:
+            loop.run_until_complete(self.server.start())
+        except BaseException as e:  # noqa: BLE001 (re-raised in start())
+            self._error = e
+            self._ready.set()
+            loop.close()
+            return
+        self._ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    def stop(self) -> None:
+        if self._loop is None or self._thread is None:
+            return
+        loop = self._loop
+        fut = asyncio.run_coroutine_threadsafe(self.server.stop(close_model=self._owns_model), loop)
+        try:
+            fut.result(60)
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            self._thread.join(30)
+            self._loop = None
+
+    def __enter__(self) -> "ServerThread":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

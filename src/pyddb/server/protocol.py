@@ -1,0 +1,344 @@
+"""DynamoDB's JSON 1.0 protocol over one parsed HTTP request: checks, dispatch, the response bytes.
+
+No sockets here: `Handler.handle(request)` takes a parsed request (method, URL, headers, body, peer) and
+returns the complete HTTP/1.1 response as one bytes object, so the transport (app.py) writes it in one call.
+
+ORDER OF CHECKS (dynalite index.js and test/connection.js, which record DynamoDB's answers to these requests)
+    1. GET (any path)          -> 200 "healthy: dynamodb.<region>.amazonaws.com " (text, no JSON)
+       OPTIONS with Origin     -> 200 CORS preflight, empty body
+    2. not POST, or a body whose Content-Type (before any ';', trimmed) is neither application/json nor
+       application/x-amz-json-1.0
+                               -> 404 "<UnknownOperationException/>\\n"
+    3. body not JSON (incl. invalid UTF-8, NaN/Infinity, nesting too deep for the parser, a bad gzip body)
+                               -> 400 {"__type": "com.amazon.coral.service#SerializationException"}
+    4. X-Amz-Target not "DynamoDB_20120810.<Op>" (or "DynamoDBStreams_20120810.<StreamsOp>") naming an
+       operation pyddb serves  -> 400 {"__type": "com.amazon.coral.service#UnknownOperationException"}
+    5. authentication (auth.py): MissingAuthenticationToken, IncompleteSignature, InvalidSignature,
+       UnrecognizedClient
+    6. empty body              -> 400 SerializationException (no message)
+    7. api.dispatch(model, op, body, wire=True): JSON types (SerializationException), constraints
+       (ValidationException), then the operation.
+    A body over MAX_BODY_BYTES (16 MiB, raw or after gzip) never gets here: app.py answers 413 with an empty
+    chunked body and closes (dynalite test/connection.js "should return 413 if request too large").
+
+RESPONSE (every answer from step 1 on)
+    x-amzn-RequestId: 52 characters [0-9A-Z] (client_errors.new_request_id)
+    x-amz-crc32: CRC32 of the body bytes, unsigned decimal (botocore checks it for DynamoDB)
+    Content-Type: the request's own JSON type (application/x-amz-json-1.0 or application/json; the latter
+                  when the request had none); Content-Length; Date.
+    Body: the api's response dict as JSON. `bytes` (B, BS) become base64 text; datetimes become epoch seconds.
+    Errors: DynamoDBError.to_wire() -> (status, envelope).
+
+INVARIANTS
+    (P1) handle() never raises: an unexpected exception becomes a 500 InternalServerError (and is logged).
+    (P2) The request dict given to dispatch is the parsed body itself; nothing else is added.
+    (P3) Every response carries x-amzn-RequestId, and every non-empty one x-amz-crc32.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import time
+import zlib
+from datetime import datetime, timezone
+from email.utils import formatdate
+from typing import Any, Dict, List, Optional, Tuple
+
+from pyddb import api
+from pyddb.client_errors import new_request_id
+from pyddb.errors import (
+    DynamoDBError,
+    InternalServerError,
+    SerializationException,
+    UnknownOperationException,
+)
+
+log = logging.getLogger("pyddb.server")
+
+MAX_BODY_BYTES = 16 * 1024 * 1024   # DynamoDB's request limit (dynalite index.js MAX_REQUEST_BYTES)
+REGION = "us-east-1"
+
+JSON_TYPES = ("application/x-amz-json-1.0", "application/json")
+DYNAMODB_PREFIX = "DynamoDB_20120810."
+STREAMS_PREFIX = "DynamoDBStreams_20120810."
+STREAMS_OPERATIONS = frozenset({"DescribeStream", "GetRecords", "GetShardIterator", "ListStreams"})
+
+# Served on the event loop: short reads. Everything else (writes, control plane, Scan) runs in the write pool
+# so an fsync never stalls other connections (app.py).
+INLINE_OPERATIONS = frozenset({
+    "GetItem", "BatchGetItem", "Query", "TransactGetItems", "DescribeTable", "ListTables",
+    "DescribeLimits", "DescribeEndpoints", "ListTagsOfResource", "DescribeTimeToLive",
+    "DescribeContinuousBackups", "DescribeStream", "GetShardIterator", "ListStreams", "GetRecords",
+})
+
+HEALTH_BODY = ("healthy: dynamodb.%s.amazonaws.com " % REGION).encode()   # dynalite test/connection.js
+NOT_FOUND_BODY = b"<UnknownOperationException/>\n"                       # same source: crc32 3552371480
+
+_REASONS = {200: b"OK", 400: b"Bad Request", 404: b"Not Found", 413: b"Request Entity Too Large",
+            500: b"Internal Server Error", 503: b"Service Unavailable"}
+
+
+class Request:
+    """One parsed HTTP request. `headers`: lower-case name -> value (repeated headers joined by ',')."""
+
+    __slots__ = ("body", "headers", "keep_alive", "method", "peer", "url")
+
+    def __init__(self, method: str, url: str, headers: Dict[str, str], body: bytes,
+                 keep_alive: bool = True, peer: Optional[str] = None) -> None:
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.keep_alive = keep_alive
+        self.peer = peer
+
+
+class BodyTooLarge(Exception):
+    """The body (raw or decompressed) is over MAX_BODY_BYTES: app.py answers 413 and closes."""
+
+
+# ---- JSON ------------------------------------------------------------------------------------------------
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError("JSON has no %s" % name)       # NaN, Infinity, -Infinity: not JSON (RFC 8259)
+
+
+_decoder = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, (bytes, bytearray, memoryview)):
+        return base64.b64encode(o).decode("ascii")
+    if isinstance(o, datetime):
+        if o.tzinfo is None:
+            o = o.replace(tzinfo=timezone.utc)
+        return o.timestamp()
+    if isinstance(o, (set, frozenset, tuple)):
+        return list(o)
+    if hasattr(o, "as_tuple"):                       # Decimal: a JSON number with the same digits
+        return float(o) if o != o.to_integral_value() else int(o)
+    raise TypeError("not JSON serializable: %s" % type(o).__name__)
+
+
+_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False,
+                            default=_json_default)
+_ascii_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, check_circular=False,
+                                  default=_json_default)
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def loads(body: bytes) -> Any:
+    """Parse a request body as DynamoDB does: strict UTF-8 JSON. Raises SerializationException (no message).
+
+    A string escape that leaves a lone UTF-16 surrogate ("\\ud800" unpaired) is rejected too: such a string
+    has no UTF-8 form, and DynamoDB stores UTF-8 (decision; DynamoDB's own answer is not recorded)."""
+    try:
+        data = _decoder.decode(body.decode("utf-8"))
+        if _SURROGATE_ESCAPE.search(body):          # rare: only then look for an unpaired one
+            _encoder.encode(data).encode("utf-8")
+        return data
+    except (ValueError, RecursionError):            # JSONDecodeError, UnicodeDecodeError/EncodeError
+        raise SerializationException.not_json() from None
+
+
+def dumps(obj: Any) -> bytes:
+    """The response body. Strings holding lone surrogates (accepted as JSON escapes in a request) go out
+    escaped rather than as invalid UTF-8."""
+    text = _encoder.encode(obj)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _ascii_encoder.encode(obj).encode("ascii")
+
+
+def decode_body(raw: bytes, content_encoding: Optional[str]) -> bytes:
+    """Undo Content-Encoding (gzip, deflate, identity). Raises BodyTooLarge past MAX_BODY_BYTES after
+    decompression, SerializationException for a body that does not decompress or an unknown coding."""
+    if not content_encoding:
+        return raw
+    body = raw
+    for coding in reversed([c.strip().lower() for c in content_encoding.split(",") if c.strip()]):
+        if coding == "identity":
+            continue
+        if coding in ("gzip", "x-gzip"):
+            wbits = 16 + zlib.MAX_WBITS
+        elif coding == "deflate":
+            wbits = zlib.MAX_WBITS
+        else:
+            raise SerializationException.not_json()
+        d = zlib.decompressobj(wbits)
+        try:
+            out = d.decompress(body, MAX_BODY_BYTES + 1)
+        except zlib.error:
+            raise SerializationException.not_json() from None
+        if len(out) > MAX_BODY_BYTES:
+            raise BodyTooLarge()
+        if not d.eof or d.unused_data:
+            raise SerializationException.not_json()
+        body = out
+    return body
+
+
+# ---- response bytes --------------------------------------------------------------------------------------
+
+_date_cache: List[Any] = [0, b""]
+
+
+def http_date() -> bytes:
+    now = int(time.time())
+    if now != _date_cache[0]:
+        _date_cache[0] = now
+        _date_cache[1] = formatdate(now, usegmt=True).encode("ascii")
+    return _date_cache[1]
+
+
+def render(status: int, body: bytes, content_type: Optional[bytes], request_id: Optional[str],
+           keep_alive: bool, extra: Tuple[bytes, ...] = ()) -> bytes:
+    """A complete HTTP/1.1 response. `extra` holds ready header lines ("Name: value\\r\\n")."""
+    parts = [b"HTTP/1.1 %d %s\r\n" % (status, _REASONS.get(status, b"Unknown"))]
+    if request_id is not None:
+        parts.append(b"x-amzn-RequestId: %s\r\n" % request_id.encode("ascii"))
+    if body:
+        parts.append(b"x-amz-crc32: %d\r\n" % zlib.crc32(body))
+    if content_type is not None:
+        parts.append(b"Content-Type: %s\r\n" % content_type)
+    parts.extend(extra)
+    parts.append(b"Content-Length: %d\r\nDate: %s\r\n" % (len(body), http_date()))
+    if not keep_alive:
+        parts.append(b"Connection: close\r\n")
+    parts.append(b"\r\n")
+    parts.append(body)
+    return b"".join(parts)
+
+
+def error_body(err: DynamoDBError) -> Tuple[int, bytes]:
+    status, envelope = err.to_wire()
+    return status, dumps(envelope)
+
+
+# ---- the protocol ----------------------------------------------------------------------------------------
+
+
+def operation_of(target: Optional[str]) -> Optional[str]:
+    """The operation an X-Amz-Target names, or None when it names none pyddb serves."""
+    if not target:
+        return None
+    if not api.OPERATIONS:
+        api._load()
+    if target.startswith(DYNAMODB_PREFIX):
+        op = target[len(DYNAMODB_PREFIX):]
+        if op in STREAMS_OPERATIONS:
+            return None
+    elif target.startswith(STREAMS_PREFIX):
+        op = target[len(STREAMS_PREFIX):]
+        if op not in STREAMS_OPERATIONS:
+            return None
+    else:
+        return None
+    return op if op in api.OPERATIONS else None
+
+
+def is_inline(request: Request) -> bool:
+    """Whether this request may run on the event loop (a short read) rather than in the write pool."""
+    target = request.headers.get("x-amz-target")
+    if not target:
+        return True                                 # rejected before any work
+    op = target.rpartition(".")[2]
+    return op in INLINE_OPERATIONS or op not in api.OPERATIONS
+
+
+class Handler:
+    """The JSON 1.0 protocol: `handle(request)` -> the complete HTTP response bytes (P1)."""
+
+    def __init__(self, model: Any, authenticator: Any) -> None:
+        self.model = model
+        self.auth = authenticator
+        if not api.OPERATIONS:
+            api._load()
+
+    def handle(self, req: Request) -> bytes:
+        keep_alive = req.keep_alive
+        rid = new_request_id()
+        headers = req.headers
+        origin = b"Access-Control-Allow-Origin: *\r\n" if "origin" in headers else None
+        extra: Tuple[bytes, ...] = (origin,) if origin else ()
+        method = req.method
+        if method == "GET":
+            return render(200, HEALTH_BODY, None, rid, keep_alive, extra)
+        if method == "OPTIONS" and origin:
+            return render(200, b"", None, rid, keep_alive, _cors_preflight(headers))
+        ctype = headers.get("content-type", "").split(";", 1)[0].strip()
+        if method != "POST" or (req.body and ctype not in JSON_TYPES):
+            return render(404, NOT_FOUND_BODY, None, rid, keep_alive, extra)
+        response_type = b"application/x-amz-json-1.0" if ctype == JSON_TYPES[0] else b"application/json"
+        try:
+            status, body = 200, self._call(req)
+        except BodyTooLarge:
+            raise
+        except DynamoDBError as e:
+            status, body = error_body(e)
+        except Exception:                           # (P1)
+            log.exception("internal error serving %s", headers.get("x-amz-target"))
+            status, body = error_body(InternalServerError())
+        return render(status, body, response_type, rid, keep_alive, extra)
+
+    def _call(self, req: Request) -> bytes:
+        headers = req.headers
+        body = decode_body(req.body, headers.get("content-encoding"))
+        data = loads(body) if body else None
+        op = operation_of(headers.get("x-amz-target"))
+        if op is None:
+            raise UnknownOperationException()
+        self.auth.check(req)
+        if not body:
+            raise SerializationException.not_json()
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s %s", op, body[:2000])
+        return dumps(api.dispatch(self.model, op, data, wire=True))
+
+
+def _cors_preflight(headers: Dict[str, str]) -> Tuple[bytes, ...]:
+    # dynalite index.js / test/connection.js "should set CORS if OPTIONS and Origin"
+    out = [b"Access-Control-Allow-Origin: *\r\n"]
+    if headers.get("access-control-request-headers"):
+        out.append(b"Access-Control-Allow-Headers: %s\r\n"
+                   % headers["access-control-request-headers"].encode("latin-1"))
+    if headers.get("access-control-request-method"):
+        out.append(b"Access-Control-Allow-Methods: %s\r\n"
+                   % headers["access-control-request-method"].encode("latin-1"))
+    out.append(b"Access-Control-Max-Age: 172800\r\n")
+    return tuple(out)
+
+
+def too_large_response(request_id: Optional[str] = None) -> bytes:
+    """413 with an empty chunked body, then the connection closes (the rest of the body is never read)."""
+    rid = request_id or new_request_id()
+    return (b"HTTP/1.1 413 Request Entity Too Large\r\nx-amzn-RequestId: %s\r\nTransfer-Encoding: chunked\r\n"
+            b"Date: %s\r\nConnection: close\r\n\r\n0\r\n\r\n" % (rid.encode("ascii"), http_date()))
+
+
+def bad_request_response() -> bytes:
+    """An HTTP message that does not parse: 400 with no body, then close."""
+    return (b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nDate: %s\r\nConnection: close\r\n\r\n"
+            % http_date())
+
+
+__all__ = [
+    "MAX_BODY_BYTES",
+    "BodyTooLarge",
+    "Handler",
+    "Request",
+    "bad_request_response",
+    "decode_body",
+    "dumps",
+    "is_inline",
+    "loads",
+    "operation_of",
+    "render",
+    "too_large_response",
+]

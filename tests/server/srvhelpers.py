@@ -1,0 +1,62 @@
+"""Helpers of the server tests: raw HTTP requests, and test tables (through CreateTable when the control
+plane serves it, else through the model)."""
+import http.client
+import time
+import uuid
+
+from pyddb import api
+
+DUMMY_AUTH = ("AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/dynamodb/aws4_request, "
+              "SignedHeaders=host, Signature=" + "0" * 64)
+
+
+def have_create_table():
+    if not api.OPERATIONS:
+        api._load()
+    return "CreateTable" in api.OPERATIONS
+
+
+def make_table(server, client, name, hash_key=("pk", "S"), range_key=None):
+    """A PAY_PER_REQUEST table on `server` (a ServerThread), through `client` (boto3) when possible."""
+    keys = [hash_key] + ([range_key] if range_key else [])
+    if have_create_table():
+        client.create_table(
+            TableName=name, BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": n, "KeyType": kt} for (n, _), kt in zip(keys, ("HASH", "RANGE"))],
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": t} for n, t in keys])
+        return
+    from pyddb.model.schema import KeyAttr, TableDef
+
+    tid = uuid.uuid4().hex
+    server.model.add_table(TableDef(
+        name=name, table_id=tid, keyspace="tbl." + tid, hash_key=KeyAttr(*hash_key),
+        range_key=KeyAttr(*range_key) if range_key else None,
+        attribute_definitions=[{"AttributeName": n, "AttributeType": t} for n, t in keys],
+        created_at=time.time(), billing_mode="PAY_PER_REQUEST"))
+
+
+def raw_request(url, method="POST", body=b"", headers=None, target=None, auth=True, path="/"):
+    """One request on its own connection: (status, {lower-case header: value}, body bytes)."""
+    host, port = url.split("//", 1)[1].rsplit(":", 1)
+    h = {}
+    if target is not None:
+        h["X-Amz-Target"] = target
+        h["Content-Type"] = "application/x-amz-json-1.0"
+    if auth:
+        h["Authorization"] = DUMMY_AUTH
+        h["X-Amz-Date"] = "20240101T000000Z"
+    h.update(headers or {})
+    if isinstance(body, str):
+        body = body.encode()
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        conn.putrequest(method, path, skip_accept_encoding=True)
+        for k, v in h.items():
+            conn.putheader(k, v)
+        if body or method == "POST":
+            conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders(body)
+        r = conn.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        conn.close()

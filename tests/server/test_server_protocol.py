@@ -1,0 +1,312 @@
+"""The JSON 1.0 protocol at the HTTP level: DynamoDB's answers to malformed and unusual requests.
+
+Expected bodies, statuses and x-amz-crc32 values are the ones dynalite's test/connection.js asserts (its tests
+run against DynamoDB itself with REMOTE=1), so a byte-for-byte match here is a match with DynamoDB's envelope.
+"""
+import json
+import re
+import zlib
+
+import pytest
+from srvhelpers import DUMMY_AUTH
+
+LIST = "DynamoDB_20120810.ListTables"
+GET = "DynamoDB_20120810.GetItem"
+PUT = "DynamoDB_20120810.PutItem"
+SERIALIZATION = {"__type": "com.amazon.coral.service#SerializationException"}
+UNKNOWN_OP = {"__type": "com.amazon.coral.service#UnknownOperationException"}
+
+
+def assert_dynamodb_response(status, headers, body, want_status, want_body, crc32=None,
+                             content_type="application/json"):
+    assert status == want_status
+    assert json.loads(body) == want_body
+    assert re.fullmatch(r"[0-9A-Z]{52}", headers["x-amzn-requestid"])
+    assert headers["x-amz-crc32"] == str(zlib.crc32(body))
+    if crc32 is not None:                      # the exact bytes DynamoDB sends (compact JSON, key order)
+        assert headers["x-amz-crc32"] == str(crc32)
+    assert headers["content-type"] == content_type
+    assert headers["content-length"] == str(len(body))
+
+
+# ---- before the JSON: method, content type -----------------------------------------------------------------
+
+
+def test_get_is_the_health_check(raw):
+    status, headers, body = raw("GET", auth=False)
+    assert status == 200
+    assert body == b"healthy: dynamodb.us-east-1.amazonaws.com "
+    assert headers["x-amz-crc32"] == str(zlib.crc32(body))
+    assert headers["content-length"] == "42"
+    assert re.fullmatch(r"[0-9A-Z]{52}", headers["x-amzn-requestid"])
+
+
+def test_get_on_any_path_is_the_health_check(raw):
+    assert raw("GET", auth=False, path="/ping")[2].startswith(b"healthy: ")
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "OPTIONS"])
+def test_other_methods_get_the_404_unknown_operation_page(raw, method):
+    status, headers, body = raw(method, auth=False)
+    assert (status, body) == (404, b"<UnknownOperationException/>\n")
+    assert headers["x-amz-crc32"] == "3552371480"
+    assert headers["content-length"] == "29"
+
+
+@pytest.mark.parametrize("ctype", [None, "whatever", "application/x-amz-json-1.1", "application/jsonasdf",
+                                   "text/plain"])
+def test_a_body_with_a_content_type_that_is_not_json_gets_404(raw, ctype):
+    headers = {"Content-Type": ctype} if ctype else {}
+    status, _, body = raw("POST", b"hi", headers, auth=False)
+    assert (status, body) == (404, b"<UnknownOperationException/>\n")
+
+
+@pytest.mark.parametrize("ctype,response_type", [
+    ("application/json", "application/json"),
+    ("application/x-amz-json-1.0", "application/x-amz-json-1.0"),
+    ("application/json;", "application/json"),
+    ("  application/json  ;   asfd", "application/json"),
+    ("application/x-amz-json-1.0;blahblah", "application/x-amz-json-1.0"),
+])
+def test_a_body_that_is_not_json_is_a_serialization_exception(raw, ctype, response_type):
+    status, headers, body = raw("POST", b"hi", {"Content-Type": ctype}, auth=False)
+    assert_dynamodb_response(status, headers, body, 400, SERIALIZATION, 3948637019, response_type)
+
+
+# ---- the target --------------------------------------------------------------------------------------------
+
+
+def test_no_target_is_an_unknown_operation(raw):
+    status, headers, body = raw("POST", auth=False)
+    assert_dynamodb_response(status, headers, body, 400, UNKNOWN_OP, 1368724161)
+
+
+@pytest.mark.parametrize("target", ["whatever", "DynamoDB_20120810.ListTable", "DynamoDB_20120810",
+                                    "DynamoDB_20111205.ListTables", "dynamodb_20120810.ListTables",
+                                    "DynamoDBStreams_20120810.PutItem", "DynamoDB_20120810.GetRecords",
+                                    "DynamoDB_20120810.ListTables.x"])
+def test_targets_that_name_no_operation(raw, target):
+    status, headers, body = raw("POST", b"{}", {"X-Amz-Target": target,
+                                                "Content-Type": "application/x-amz-json-1.0"})
+    assert_dynamodb_response(status, headers, body, 400, UNKNOWN_OP, 1368724161, "application/x-amz-json-1.0")
+
+
+def test_unknown_operation_is_checked_before_authentication(raw):
+    status, headers, body = raw("POST", b"{}", {"Content-Type": "application/json"}, auth=False)
+    assert_dynamodb_response(status, headers, body, 400, UNKNOWN_OP, 1368724161)
+
+
+def test_not_json_is_checked_before_the_target(raw):
+    status, headers, body = raw("POST", b"{", {"X-Amz-Target": "nope", "Content-Type": "application/json"})
+    assert json.loads(body) == SERIALIZATION
+
+
+# ---- authentication shape (the default policy still needs a SigV4-shaped request) --------------------------
+
+
+MISSING = {"__type": "com.amazon.coral.service#MissingAuthenticationTokenException",
+           "message": "Request is missing Authentication Token"}
+
+
+@pytest.mark.parametrize("auth", [None, "AWS4", "X", "Basic dXNlcjpwYXNz"])
+def test_missing_authentication_token(raw, auth):
+    headers = {"X-Amz-Target": LIST}
+    if auth:
+        headers["Authorization"] = auth
+    status, h, body = raw("POST", b"", headers, auth=False)
+    assert_dynamodb_response(status, h, body, 400, MISSING, 2088342776 if auth in (None, "AWS4") else None)
+
+
+@pytest.mark.parametrize("auth,date,message,crc", [
+    ("AWS4-", None,
+     "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' "
+     "parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires "
+     "existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=AWS4-", 1828866742),
+    ("AWS4- Signature=b Credential=a", "a",
+     "Authorization header requires 'SignedHeaders' parameter. Authorization=AWS4- Signature=b Credential=a",
+     15336762),
+    ("AWS4- Signature=b,Credential=a", "a",
+     "Authorization header requires 'SignedHeaders' parameter. Authorization=AWS4- Signature=b,Credential=a",
+     1159703774),
+    ("AWS4- Signature=b, Credential=a", "a",
+     "Authorization header requires 'SignedHeaders' parameter. Authorization=AWS4- Signature=b, Credential=a",
+     164353342),
+])
+def test_incomplete_signature(raw, auth, date, message, crc):
+    headers = {"X-Amz-Target": LIST, "Authorization": auth}
+    if date:
+        headers["Date"] = date
+    status, h, body = raw("POST", b"", headers, auth=False)
+    want = {"__type": "com.amazon.coral.service#IncompleteSignatureException", "message": message}
+    assert_dynamodb_response(status, h, body, 400, want, crc)
+
+
+def test_both_header_and_query_authentication(raw):
+    status, h, body = raw("POST", b"", {"X-Amz-Target": LIST, "Authorization": "X"}, auth=False,
+                          path="/?X-Amz-Algorithm")
+    want = {"__type": "com.amazon.coral.service#InvalidSignatureException",
+            "message": "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP "
+                       "header."}
+    assert_dynamodb_response(status, h, body, 400, want, 2139606068)
+
+
+@pytest.mark.parametrize("path,message,crc", [
+    ("/?X-Amz-Algorithm",
+     "AWS query-string parameters must include 'X-Amz-Algorithm'. AWS query-string parameters must include "
+     "'X-Amz-Credential'. AWS query-string parameters must include 'X-Amz-Signature'. AWS query-string "
+     "parameters must include 'X-Amz-SignedHeaders'. AWS query-string parameters must include 'X-Amz-Date'. "
+     "Re-examine the query-string parameters.", 2900502663),
+    ("/?X-Amz-Algorithm=a&X-Amz-Credential=b&X-Amz-Signature=c&X-Amz-Date=d",
+     "AWS query-string parameters must include 'X-Amz-SignedHeaders'. "
+     "Re-examine the query-string parameters.",
+     3712057481),
+])
+def test_incomplete_query_authentication(raw, path, message, crc):
+    status, h, body = raw("POST", b"", {"X-Amz-Target": LIST}, auth=False, path=path)
+    want = {"__type": "com.amazon.coral.service#IncompleteSignatureException", "message": message}
+    assert_dynamodb_response(status, h, body, 400, want, crc)
+
+
+def test_query_parameters_without_the_algorithm_are_missing_authentication(raw):
+    status, h, body = raw("POST", b"", {"X-Amz-Target": LIST}, auth=False,
+                          path="/?X-Amz-Credential=a&X-Amz-Signature=b&X-Amz-SignedHeaders=c&X-Amz-Date=d")
+    assert json.loads(body) == MISSING
+
+
+def test_a_valid_target_with_an_empty_body_is_a_serialization_exception(raw):
+    status, h, body = raw("POST", b"", {"X-Amz-Target": LIST})
+    assert_dynamodb_response(status, h, body, 400, SERIALIZATION)
+
+
+def test_list_tables_with_any_signature_from_loopback(raw):
+    status, h, body = raw("POST", b"{}", target=LIST)
+    assert status == 200 and "TableNames" in json.loads(body)
+    assert h["content-type"] == "application/x-amz-json-1.0"
+
+
+def test_non_loopback_peers_are_refused_without_auth(http_server):
+    from pyddb.errors import UnrecognizedClientException
+    from pyddb.server.auth import OpenAccess
+    from pyddb.server.protocol import Request
+
+    req = Request("POST", "/", {"authorization": DUMMY_AUTH, "x-amz-date": "20240101T000000Z"}, b"{}",
+                  peer="10.1.2.3")
+    with pytest.raises(UnrecognizedClientException) as e:
+        OpenAccess().check(req)
+    assert e.value.to_wire() == (400, {"__type": "com.amazon.coral.service#UnrecognizedClientException",
+                                       "message": "The security token included in the request is invalid."})
+    for peer in ("127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1"):
+        req.peer = peer
+        OpenAccess().check(req)
+    req.peer = "::ffff:10.0.0.1"
+    with pytest.raises(UnrecognizedClientException):
+        OpenAccess().check(req)
+
+
+# ---- CORS --------------------------------------------------------------------------------------------------
+
+
+def test_cors_preflight(raw):
+    status, h, body = raw("OPTIONS", headers={"Origin": "http://x", "Access-Control-Request-Headers": "a, b",
+                                              "Access-Control-Request-Method": "POST"}, auth=False)
+    assert (status, body) == (200, b"")
+    assert h["access-control-allow-origin"] == "*"
+    assert h["access-control-allow-headers"] == "a, b"
+    assert h["access-control-allow-methods"] == "POST"
+    assert h["access-control-max-age"] == "172800"
+    assert h["content-length"] == "0"
+
+
+def test_cors_header_on_api_responses(raw):
+    status, h, body = raw("POST", b"{}", {"Origin": "http://x"}, target=LIST)
+    assert status == 200 and h["access-control-allow-origin"] == "*"
+
+
+# ---- bodies ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body", [
+    b'{"TableName": "t\xff\xfe"}',             # invalid UTF-8
+    b"\xef\xbb\xbf{}",                         # a UTF-8 byte order mark is not JSON
+    b'{"Limit": NaN}', b'{"Limit": Infinity}',
+    b"{} {}", b"{'a': 1}", b'{"a": 1,}',
+    b"[" * 100000 + b"]" * 100000,             # nesting deeper than any parser's stack
+    b'{"a":' * 50000 + b"1" + b"}" * 50000,
+    b"\x00\x00\x00{",
+])
+def test_bodies_that_are_not_json(raw, body):
+    status, h, out = raw("POST", body, target=LIST)
+    assert_dynamodb_response(status, h, out, 400, SERIALIZATION, content_type="application/x-amz-json-1.0")
+
+
+def test_a_body_that_is_json_but_not_an_object(raw):
+    status, h, out = raw("POST", b"[]", target=LIST)
+    assert status == 400
+    assert json.loads(out)["__type"] == "com.amazon.coral.service#SerializationException"
+
+
+def test_a_lone_surrogate_escape_is_rejected_and_a_pair_is_kept(raw, table):
+    lone = b'{"TableName":"tbl","Item":{"pk":{"S":"sur"},"s":{"S":"a\\ud800b"}}}'
+    status, h, out = raw("POST", lone, target=PUT)
+    assert_dynamodb_response(status, h, out, 400, SERIALIZATION, content_type="application/x-amz-json-1.0")
+    pair = b'{"TableName":"tbl","Item":{"pk":{"S":"sur"},"s":{"S":"a\\ud83d\\ude00b"}}}'
+    assert raw("POST", pair, target=PUT)[0] == 200
+    status, h, out = raw("POST", b'{"TableName":"tbl","Key":{"pk":{"S":"sur"}}}', target=GET)
+    assert json.loads(out.decode("utf-8"))["Item"]["s"]["S"] == "a\U0001F600b"
+
+
+def test_deeply_nested_item_is_dynamodbs_validation_error(raw, table):
+    value = {"S": "x"}
+    for _ in range(40):
+        value = {"M": {"a": value}}
+    body = json.dumps({"TableName": "tbl", "Item": {"pk": {"S": "deep"}, "v": value}}).encode()
+    status, h, out = raw("POST", body, target=PUT)
+    assert status == 400
+    assert json.loads(out) == {"__type": "com.amazon.coral.validate#ValidationException",
+                               "message": "Nesting Levels have exceeded supported limits: Attributes in the "
+                                          "item have nested levels beyond supported limit"}
+
+
+def test_wrong_json_types_are_serialization_exceptions_with_messages(raw, table):
+    status, h, out = raw("POST", b'{"TableName":"tbl","Key":{"pk":{"B":"!!!"}}}', target=GET)
+    assert status == 400
+    assert json.loads(out) == {
+        "__type": "com.amazon.coral.service#SerializationException",
+        "Message": "'!!!' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 "
+                   "bytes but found: 3"}
+
+
+def test_blobs_are_base64_both_ways(raw, table):
+    body = b'{"TableName":"tbl","Item":{"pk":{"S":"blob"},"b":{"B":"AP8="},"bs":{"BS":["AQ==","Ag=="]}}}'
+    assert raw("POST", body, target=PUT)[0] == 200
+    status, h, out = raw("POST", b'{"TableName":"tbl","Key":{"pk":{"S":"blob"}}}', target=GET)
+    assert json.loads(out)["Item"] == {"pk": {"S": "blob"}, "b": {"B": "AP8="},
+                                       "bs": {"BS": ["AQ==", "Ag=="]}}
+
+
+def test_modelled_errors_use_the_dynamodb_namespace(raw):
+    status, h, out = raw("POST", b'{"TableName":"nope","Key":{"pk":{"S":"a"}}}', target=GET)
+    assert (status, json.loads(out)) == (400, {
+        "__type": "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException",
+        "message": "Requested resource not found"})
+
+
+def test_unexpected_exceptions_are_internal_server_errors_and_the_server_goes_on(raw, monkeypatch):
+    from pyddb import api
+
+    def boom(model, request):
+        raise RuntimeError("bug")
+    monkeypatch.setitem(api.OPERATIONS, "ListTables", boom)
+    status, h, out = raw("POST", b"{}", target=LIST)
+    assert status == 500
+    assert json.loads(out)["__type"] == "com.amazonaws.dynamodb.v20120810#InternalServerError"
+    monkeypatch.undo()
+    assert raw("POST", b"{}", target=LIST)[0] == 200
+
+
+def test_streams_target_routes_to_the_same_dispatch(raw, monkeypatch):
+    from pyddb import api
+
+    monkeypatch.setitem(api.OPERATIONS, "ListStreams", lambda model, request: {"Streams": []})
+    status, h, out = raw("POST", b"{}", target="DynamoDBStreams_20120810.ListStreams")
+    assert (status, json.loads(out)) == (200, {"Streams": []})
