@@ -59,6 +59,8 @@ def extensions():
         if only and name not in only:
             continue
         exts.append(Extension("pyddb._engine." + name, [pyx], define_macros=macros, extra_compile_args=cflags))
+    if not exts and not only:
+        raise SystemExit("setup.py: no src/engine/*.pyx found; an sdist must include them (MANIFEST.in)")
     return cythonize(
         exts,
         include_path=[stage_pxd()],
