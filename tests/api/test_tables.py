@@ -778,3 +778,11 @@ def test_an_update_survives_reopen(ddb, reopen):
 def test_describe_table_response_parses_with_botocore(ddb, request_):
     ddb.create_table(**request_)
     described(ddb, "tbl")
+
+
+def test_create_table_by_arn_names_the_table_inside(ddb):
+    assert created(ddb, **table(ARN + "tbl"))["TableName"] == "tbl"
+    assert fails(ddb.create_table, **table(ARN + "a;b")) == (
+        "ValidationException",
+        "Invalid TableArn: Invalid ResourceArn provided as input " + ARN + "a;b",
+    )

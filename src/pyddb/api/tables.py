@@ -128,6 +128,10 @@ def table_name(model, name: str) -> str:
         raise ValidationException("1 validation error detected: Invalid AWS region in '%s'" % name)
     if parts[4] != model.account_id:
         raise AccessDeniedException("Access is denied")
+    if not rules.TABLE_NAME_IN_ARN.fullmatch(path[1]):
+        # the text DynamoDB gives a table ARN with a malformed name in the tag operations (dynalite
+        # test/tagResource.js); for TableName members it is not confirmed
+        raise ValidationException("Invalid TableArn: Invalid ResourceArn provided as input %s" % name)
     return path[1]
 
 

@@ -719,7 +719,7 @@ def update_table_members(request: Dict[str, Any]) -> None:
 
 # ---- resource ARNs of the tag operations -----------------------------------------------------------------
 
-_ARN_TABLE_NAME = re.compile(r"[a-zA-Z0-9_.-]{3,255}")
+TABLE_NAME_IN_ARN = re.compile(r"[a-zA-Z0-9_.-]{3,255}")
 
 
 def parse_dynamodb_arn(arn: str) -> Tuple[str, str, str, List[str]]:
@@ -736,7 +736,7 @@ def parse_dynamodb_arn(arn: str) -> Tuple[str, str, str, List[str]]:
         raise _invalid("Provided Arn is not a DynamoDB resource arn: %s" % arn)
     path = parts[5].split("/")
     name = path[1]
-    if not _ARN_TABLE_NAME.fullmatch(name):
+    if not TABLE_NAME_IN_ARN.fullmatch(name):
         raise ValidationException("Invalid TableArn: Invalid ResourceArn provided as input %s" % arn)
     return parts[3], parts[4], name, path[2:]
 
