@@ -164,10 +164,10 @@ def _action(model, t, p: _Parsed) -> tx.WriteAction:
                 for name in p.plan.top_level_names():
                     if name in t.key_names:
                         # NOT CONFIRMED whether DynamoDB reports this as a reason or a plain error
-                        raise ValidationException(INVALID + f"Cannot update attribute {name}. This attribute is "
-                                                  "part of the key")
+                        raise ValidationException(
+                            INVALID + f"Cannot update attribute {name}. This attribute is part of the key")
     except (ValidationException, InvalidValue) as e:
-        if tx.is_upfront(e):
+        if isinstance(e, InvalidValue) or tx.is_upfront(e):     # empty or oversized key values
             raise ValidationException(e.message) from None
         a.reason = tx.validation_reason(e.message)
     return a
@@ -209,7 +209,7 @@ def transact_get_items(model, request: dict[str, Any]) -> dict[str, Any]:
         try:
             a.pk, a.sk = check_key(t, key)
         except (ValidationException, InvalidValue) as e:
-            if tx.is_upfront(e):
+            if isinstance(e, InvalidValue) or tx.is_upfront(e):
                 raise ValidationException(e.message) from None
             a.reason = tx.validation_reason(e.message)
         actions.append(a)
@@ -232,5 +232,6 @@ def transact_get_items(model, request: dict[str, Any]) -> dict[str, Any]:
         units[a.table] = units.get(a.table, 0.0) + size.read_units(n, True, transactional=True)
     out: dict[str, Any] = {"Responses": responses}
     if _capacity_wanted(request):
-        out["ConsumedCapacity"] = [consumed(request, name, u, read=True, split=True) for name, u in units.items()]
+        out["ConsumedCapacity"] = [consumed(request, name, u, read=True, split=True)
+                                   for name, u in units.items()]
     return out

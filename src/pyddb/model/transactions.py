@@ -62,7 +62,6 @@ from typing import Any, Callable
 
 from pyddb.errors import (
     CONDITIONAL_CHECK_FAILED_REASON,
-    DynamoDBError,
     IdempotentParameterMismatchException,
     ResourceNotFoundException,
     TransactionCanceledException,
@@ -98,9 +97,10 @@ def validation_reason(message: str) -> dict[str, Any]:
 
 
 def is_upfront(err: Any) -> bool:
-    """Whether a validation failure is one DynamoDB reports before the transaction runs (a plain
-    ValidationException) rather than as a ValidationError cancellation reason."""
-    return isinstance(err, InvalidValue) or (err.message or "").startswith(_UPFRONT_PREFIX)
+    """Whether a validation failure found while checking an action is one DynamoDB reports before the
+    transaction runs (a plain ValidationException) rather than as a ValidationError cancellation reason:
+    the empty-value texts of keys and index keys."""
+    return (err.message or "").startswith(_UPFRONT_PREFIX)
 
 
 # ---- locks ----------------------------------------------------------------------------------------------
@@ -215,16 +215,10 @@ def _check_action(model, t: TableDef, a: WriteAction, old: Item | None) -> tuple
             size.check_item_size(new, update=True)
         except (ValidationException, InvalidValue) as e:
             if is_upfront(e):
-                raise _as_error(e) from None
-            return validation_reason(e.message), None
+                raise ValidationException(e.message) from None
+            return validation_reason(e.message), None       # incl. "Item size to update has exceeded ..."
         return none_reason(), new
     return none_reason(), None                              # Delete, ConditionCheck
-
-
-def _as_error(e: Any) -> DynamoDBError:
-    if isinstance(e, InvalidValue):
-        return ValidationException(e.message)
-    return e
 
 
 # ---- TransactGetItems ----------------------------------------------------------------------------------
