@@ -73,6 +73,7 @@ class ServeProcess:
         self.ready_seconds = time.perf_counter() - self.t0
         self.url = self.line.split(" on ", 1)[1].split(" ", 1)[0] if " on http" in self.line else None
         self.stderr = ""
+        self.stdout = ""                      # what it printed after the startup line
 
     def stop(self, sig=signal.SIGTERM, timeout=20):
         if self.proc.poll() is None:
@@ -82,11 +83,13 @@ class ServeProcess:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             out, err = self.proc.communicate()
+        self.stdout += out
         self.stderr += err
         return self.proc.returncode
 
     def wait(self, timeout=20):
         out, err = self.proc.communicate(timeout=timeout)
+        self.stdout += out
         self.stderr += err
         return self.proc.returncode
 

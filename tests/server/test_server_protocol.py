@@ -233,7 +233,8 @@ def test_cors_header_on_api_responses(raw):
     b"[" * 100000 + b"]" * 100000,             # nesting deeper than any parser's stack
     b'{"a":' * 50000 + b"1" + b"}" * 50000,
     b"\x00\x00\x00{",
-])
+], ids=["invalid-utf8", "bom", "nan", "infinity", "two-values", "single-quotes", "trailing-comma",
+        "deep-arrays", "deep-objects", "nul-bytes"])
 def test_bodies_that_are_not_json(raw, body):
     status, h, out = raw("POST", body, target=LIST)
     assert_dynamodb_response(status, h, out, 400, SERIALIZATION, content_type="application/x-amz-json-1.0")

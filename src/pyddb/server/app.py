@@ -266,7 +266,7 @@ class Server:
             out: Optional[bytes] = self.handler.handle(req)
         except BodyTooLarge:
             out = None
-        except Exception:  # noqa: BLE001              handle() does not raise (P1); belt and braces
+        except Exception:                              # handle() does not raise (P1); belt and braces
             log.exception("internal error in the write pool")
             out = None
         try:
