@@ -313,6 +313,7 @@ class WriterRun:
         self.acks = 0             # batches acknowledged by this run
         self.stream_acked = {}    # --threads: stream -> highest batch acknowledged
         self.acked_lsns = {}      # --threads: (stream, n) -> LSN that write_batch returned
+        self.errors = []          # --on-error retry: [(n, exception class name)]
         self.lines = []
         self._buf = b""
         self.rc = None
@@ -332,6 +333,8 @@ class WriterRun:
             elif line.isdigit():
                 self.acked = int(line)
                 self.acks += 1
+            elif line.startswith("error "):
+                self.errors.append((int(line.split()[1]), line.split()[2]))
             elif line.startswith("ack "):
                 t, n, lsn = (int(x) for x in line.split()[1:])
                 self.stream_acked[t] = max(self.stream_acked.get(t, 0), n)
@@ -517,16 +520,32 @@ def cmd_write(a):
     _out("open %d" % p)
     n = p + 1
     every = prof["ckpt_every"]
+    failures = 0
+    acked = False                                # batch n acknowledged, its checkpoint still to do
     while n <= a.max_batches:
-        if churns(a.profile, n):
-            if db.has_keyspace(CHURNED):
-                db.drop_keyspace(CHURNED)
-            db.create_keyspace(CHURNED)
-        db.write_batch(batch_ops(a.seed, n, a.profile))
-        _out("%d" % n)
-        if every and n % every == 0:
-            db.checkpoint()
+        try:
+            if not acked:
+                if churns(a.profile, n):
+                    if db.has_keyspace(CHURNED):
+                        db.drop_keyspace(CHURNED)
+                    db.create_keyspace(CHURNED)
+                db.write_batch(batch_ops(a.seed, n, a.profile))
+                _out("%d" % n)
+                acked = True
+            if every and n % every == 0:
+                db.checkpoint()
+        except Exception as e:                   # noqa: BLE001
+            if a.on_error != "retry":
+                raise
+            # --on-error retry: report and try again (batch n again if it was not acknowledged: puts are
+            # idempotent; else the checkpoint)
+            _out("error %d %s" % (n, type(e).__name__))
+            failures += 1
+            if failures >= a.max_errors:
+                break
+            continue
         n += 1
+        acked = False
     _finish(db, a)
 
 
@@ -629,6 +648,9 @@ def main(argv=None):
     w.add_argument("--end", default="close", choices=("close", "exit", "hang"))
     w.add_argument("--sync", default="full")
     w.add_argument("--threads", type=int, default=0, help="concurrent writers, one stream of batches each")
+    w.add_argument("--on-error", default="raise", choices=("raise", "retry"),
+                   help="retry: print 'error <n> <exception class>' and write batch n again")
+    w.add_argument("--max-errors", type=int, default=4)
     v = sub.add_parser("verify")
     v.add_argument("dir")
     v.add_argument("--seed", type=int, required=True)

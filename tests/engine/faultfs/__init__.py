@@ -16,6 +16,7 @@ the log.
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import hashlib
 import os
@@ -31,15 +32,15 @@ SECTOR = 512
 _BIG = 1 << 62
 
 REC_WRITE, REC_TRUNC, REC_SYNC, REC_DIRSYNC, REC_CREATE, REC_RENAME, REC_UNLINK, REC_MKDIR, REC_RMDIR, \
-    REC_GSYNC = range(1, 11)
-F_SYNCWRITE = 1
+    REC_GSYNC, REC_SYNCFAIL = range(1, 12)
+F_SYNCWRITE, F_DIR = 1, 2
 _MAGIC, _TRAILER = 0x31534646, 0x21444E45
 _HDR = struct.Struct("<IIBBHQQQqqqIII")          # 72 bytes, see interposer.c LOG RECORD
 assert _HDR.size == 72
 
 _TYPE_NAMES = {REC_WRITE: "WRITE", REC_TRUNC: "TRUNC", REC_SYNC: "SYNC", REC_DIRSYNC: "DIRSYNC",
                REC_CREATE: "CREATE", REC_RENAME: "RENAME", REC_UNLINK: "UNLINK", REC_MKDIR: "MKDIR",
-               REC_RMDIR: "RMDIR", REC_GSYNC: "GSYNC"}
+               REC_RMDIR: "RMDIR", REC_GSYNC: "GSYNC", REC_SYNCFAIL: "SYNCFAIL"}
 
 
 class BuildError(RuntimeError):
@@ -105,16 +106,22 @@ def build():
 
 
 def child_env(so_path, db_dir, log_path, crash_after=None, crash_when="before", crash_prob=None,
-              crash_seed=None, base=None):
-    """The environment for a child process run under the interposer."""
+              crash_seed=None, fail_sync_after=None, fail_sync_sticky=False, fail_errno=None, base=None):
+    """The environment for a child process run under the interposer (see interposer.c for the knobs)."""
     env = dict(os.environ if base is None else base)
     pre = env.get("LD_PRELOAD")
     env["LD_PRELOAD"] = so_path + (":" + pre if pre else "")
     env["PYDDB_FAULTFS_DIR"] = str(db_dir)
     env["PYDDB_FAULTFS_LOG"] = str(log_path)
     env["PYDDB_FAULTFS_STASH"] = str(log_path) + ".stash"
-    for k in ("PYDDB_CRASH_AFTER", "PYDDB_CRASH_WHEN", "PYDDB_CRASH_PROB", "PYDDB_CRASH_SEED"):
+    for k in ("PYDDB_CRASH_AFTER", "PYDDB_CRASH_WHEN", "PYDDB_CRASH_PROB", "PYDDB_CRASH_SEED",
+              "PYDDB_FAIL_SYNC_AFTER", "PYDDB_FAIL_SYNC_STICKY", "PYDDB_FAIL_ERRNO"):
         env.pop(k, None)
+    if fail_sync_after:
+        env["PYDDB_FAIL_SYNC_AFTER"] = str(int(fail_sync_after))
+        env["PYDDB_FAIL_SYNC_STICKY"] = "1" if fail_sync_sticky else "0"
+        if fail_errno:
+            env["PYDDB_FAIL_ERRNO"] = str(int(fail_errno))
     if crash_after:
         env["PYDDB_CRASH_AFTER"] = str(int(crash_after))
         env["PYDDB_CRASH_WHEN"] = crash_when
@@ -184,7 +191,12 @@ def read_log(log_path):
 
 def count_tracked_calls(log_path):
     """Number of records that correspond to a tracked call (an upper bound for a useful PYDDB_CRASH_AFTER)."""
-    return sum(1 for r in read_log(log_path) if r.type != REC_GSYNC)
+    return sum(1 for r in read_log(log_path) if r.type not in (REC_GSYNC, REC_SYNCFAIL))
+
+
+def count_syncs(log_path):
+    """Number of tracked sync calls in a log (successful or failed)."""
+    return sum(1 for r in read_log(log_path) if r.type in (REC_SYNC, REC_DIRSYNC, REC_SYNCFAIL))
 
 
 # ---- applying a power loss --------------------------------------------------------------------------------
@@ -232,35 +244,80 @@ def _subtract(lo, hi, ranges):
     return parts
 
 
+class _Events:
+    """The sync events of one file or directory, to answer: is the first event (in log order) whose seq
+    limit covers seq s a success? (A write covered first by a failed sync is never durable: Linux may have
+    dropped it, and a later successful fsync does not bring it back.)"""
+
+    def __init__(self):
+        self._raw = []           # (limit, record seq, ok)
+        self._limits = None
+
+    def add(self, limit, rec_seq, ok):
+        self._raw.append((limit, rec_seq, ok))
+        self._limits = None
+
+    def _build(self):
+        ev = sorted(self._raw)
+        self._limits = [e[0] for e in ev]
+        inf = float("inf")
+        self._min_ok = [inf] * (len(ev) + 1)      # suffix minimum of record seq over successes
+        self._min_fail = [inf] * (len(ev) + 1)
+        for i in range(len(ev) - 1, -1, -1):
+            limit, rec_seq, ok = ev[i]
+            self._min_ok[i] = min(self._min_ok[i + 1], rec_seq if ok else inf)
+            self._min_fail[i] = min(self._min_fail[i + 1], inf if ok else rec_seq)
+
+    def first_covering(self, s):
+        """(record seq of the first successful event covering s, of the first failed one); inf if none."""
+        if self._limits is None:
+            self._build()
+        i = bisect.bisect_right(self._limits, s)
+        return self._min_ok[i], self._min_fail[i]
+
+    def durable(self, s):
+        ok, fail = self.first_covering(s)
+        return ok < fail
+
+
 class _Durability:
-    """Which records a crash cannot undo (see the SYNC/DIRSYNC/GSYNC semantics in interposer.c)."""
+    """Which records a crash cannot undo (see the SYNC/DIRSYNC/GSYNC/SYNCFAIL semantics in interposer.c)."""
 
     def __init__(self, recs):
-        self.whole = {}          # (dev, ino) -> highest seq limit of a whole-file sync
-        self.ranged = {}         # (dev, ino) -> [(limit, start, end)]
-        self.dirs = {}           # dir path -> highest seq limit of a directory fsync
+        self.files = {}          # (dev, ino) -> _Events of whole-file syncs
+        self.ranged = {}         # (dev, ino) -> [(limit, record seq, start, end)] of msync(MS_SYNC)
+        self.dirs = {}           # dir path -> _Events of directory fsyncs
         self.glob = 0            # highest seq limit of sync()/syncfs()
         for r in recs:
             if r.type == REC_SYNC:
                 key = (r.dev, r.ino)
                 if r.b == -1:
-                    self.whole[key] = max(self.whole.get(key, 0), r.c)
+                    self.files.setdefault(key, _Events()).add(r.c, r.seq, True)
                 else:
-                    self.ranged.setdefault(key, []).append((r.c, r.a, r.b))
+                    self.ranged.setdefault(key, []).append((r.c, r.seq, r.a, r.b))
             elif r.type == REC_DIRSYNC:
-                self.dirs[r.path1] = max(self.dirs.get(r.path1, 0), r.c)
+                self.dirs.setdefault(r.path1, _Events()).add(r.c, r.seq, True)
+            elif r.type == REC_SYNCFAIL:
+                if r.flags & F_DIR:
+                    self.dirs.setdefault(r.path1, _Events()).add(r.c, r.seq, False)
+                else:
+                    self.files.setdefault((r.dev, r.ino), _Events()).add(r.c, r.seq, False)
             elif r.type == REC_GSYNC:
                 self.glob = max(self.glob, r.c)
+        self.failed_syncs = sum(1 for r in recs if r.type == REC_SYNCFAIL)
 
     def data_durable(self, r):
         """(fully durable?, merged list of durable byte ranges) of a WRITE/TRUNC record."""
-        if r.seq < self.glob or r.seq < self.whole.get((r.dev, r.ino), 0):
+        ev = self.files.get((r.dev, r.ino))
+        first_ok, first_fail = ev.first_covering(r.seq) if ev else (float("inf"), float("inf"))
+        if first_ok < first_fail or r.seq < self.glob:
             return True, []
         if r.type == REC_WRITE and r.flags & F_SYNCWRITE:
             return True, []
         if r.type != REC_WRITE:
             return False, []
-        rs = _merge([(s, e) for (lim, s, e) in self.ranged.get((r.dev, r.ino), ()) if r.seq < lim])
+        rs = _merge([(a, b) for (lim, rec_seq, a, b) in self.ranged.get((r.dev, r.ino), ())
+                     if r.seq < lim and rec_seq < first_fail])
         lo, hi = r.a, r.a + r.b
         if not _subtract(lo, hi, rs):
             return True, rs
@@ -270,7 +327,8 @@ class _Durability:
         if not strict_dirs or r.seq < self.glob:
             return True
         paths = [r.path1] + ([r.path2] if r.type == REC_RENAME else [])
-        return all(r.seq < self.dirs.get(os.path.dirname(p), 0) for p in paths)
+        return all(os.path.dirname(p) in self.dirs and self.dirs[os.path.dirname(p)].durable(r.seq)
+                   for p in paths)
 
 
 def _locate(dev, ino, hint, roots):
@@ -334,7 +392,7 @@ def apply_power_loss(log_path, rng, roots=None, p_keep=0.3, p_drop=0.4, strict_d
             persisted[key] = _merge(lst)
 
     for r in reversed(recs):
-        if r.type in (REC_SYNC, REC_DIRSYNC, REC_GSYNC):
+        if r.type in (REC_SYNC, REC_DIRSYNC, REC_GSYNC, REC_SYNCFAIL):
             continue
         try:
             if r.type == REC_WRITE:
@@ -471,4 +529,4 @@ def describe(log_path, limit=50):
 
 
 __all__ = ["build", "unsupported_reason", "child_env", "reset_log", "read_log", "apply_power_loss",
-           "count_tracked_calls", "describe", "Report", "Record", "BuildError", "SECTOR"]
+           "count_tracked_calls", "count_syncs", "describe", "Report", "Record", "BuildError", "SECTOR"]

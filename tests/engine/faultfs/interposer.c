@@ -22,6 +22,13 @@
  *   PYDDB_CRASH_PROB=p      each tracked call kills the process with probability p (PYDDB_CRASH_SEED seeds it)
  *   A "tracked call" is any intercepted call that touches a path under the directory.
  *
+ * FAILING SYNCS (instead of, or before, crashing)
+ *   PYDDB_FAIL_SYNC_AFTER=N the Nth tracked sync (fsync, fdatasync, msync(MS_SYNC), directory fsync) returns
+ *                           -1 with errno PYDDB_FAIL_ERRNO (default EIO) without syncing, and logs SYNCFAIL;
+ *   PYDDB_FAIL_SYNC_STICKY=1 ... and so does every later one.
+ *   As on Linux after a writeback error, the writes a failed sync covered are never durable, even if a later
+ *   sync succeeds (the reader treats SYNCFAIL so: the first sync event covering a write decides).
+ *
  * LOG RECORD (little-endian, packed)
  *   OFFSET SIZE  FIELD
  *   0      4     magic 0x31534646 ("FFS1")
@@ -43,6 +50,7 @@
  *   RENAME  path1=src path2=dst data=stash path of the replaced dst ("" if none); dev/ino of the moved file
  *   UNLINK  path1; data=stash path (hard link to the removed inode)
  *   MKDIR   path1     RMDIR path1     GSYNC c=seq limit (sync/syncfs: everything older is durable)
+ *   SYNCFAIL like SYNC (F_DIR: like DIRSYNC) for a sync that failed: c=seq limit
  *
  * Not intercepted (not used by the engine): copy_file_range, sendfile, fallocate with punch-hole modes,
  * writes through a writable shared mmap (the engine maps files read-only; see docs/engine.md).
@@ -70,8 +78,8 @@
 #endif
 
 enum { REC_WRITE = 1, REC_TRUNC, REC_SYNC, REC_DIRSYNC, REC_CREATE, REC_RENAME, REC_UNLINK, REC_MKDIR,
-       REC_RMDIR, REC_GSYNC };
-enum { F_SYNCWRITE = 1 };
+       REC_RMDIR, REC_GSYNC, REC_SYNCFAIL };
+enum { F_SYNCWRITE = 1, F_DIR = 2 };
 #define MAGIC 0x31534646u
 #define TRAILER 0x21444E45u
 #define HDR 72
@@ -125,6 +133,10 @@ static long g_crash_after;       /* 0 = off */
 static int g_crash_when_after;
 static double g_crash_prob;
 static uint64_t g_rng = 88172645463325252ull;
+static long g_syncs;             /* tracked syncs so far */
+static long g_fail_sync_after;   /* 0 = off */
+static int g_fail_sticky;
+static int g_fail_errno = EIO;
 static long g_stash_n;
 
 struct mapping { uintptr_t addr; size_t len; uint64_t dev, ino; int64_t off; char path[PATH_MAX]; };
@@ -159,6 +171,9 @@ __attribute__((constructor)) static void faultfs_init(void) {
     if ((s = getenv("PYDDB_CRASH_WHEN"))) g_crash_when_after = strcmp(s, "after") == 0;
     if ((s = getenv("PYDDB_CRASH_PROB"))) g_crash_prob = atof(s);
     if ((s = getenv("PYDDB_CRASH_SEED"))) g_rng ^= (uint64_t)strtoull(s, NULL, 10) * 0x9E3779B97F4A7C15ull;
+    if ((s = getenv("PYDDB_FAIL_SYNC_AFTER"))) g_fail_sync_after = atol(s);
+    if ((s = getenv("PYDDB_FAIL_SYNC_STICKY"))) g_fail_sticky = atoi(s) != 0;
+    if ((s = getenv("PYDDB_FAIL_ERRNO"))) g_fail_errno = atoi(s);
     if (g_rng == 0) g_rng = 1;
     g_on = 1;
 }
@@ -221,6 +236,13 @@ static int tick(void) {
 }
 
 static void crash_now(void) { kill(getpid(), SIGKILL); _exit(137); }
+
+/* Count a tracked sync (caller holds g_mu); 1 if this one must fail. */
+static int sync_fails(void) {
+    g_syncs++;
+    return g_fail_sync_after > 0 &&
+           (g_syncs == g_fail_sync_after || (g_fail_sticky && g_syncs > g_fail_sync_after));
+}
 
 static void put_u32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }
 static void put_u64(unsigned char *p, uint64_t v) { memcpy(p, &v, 8); }
@@ -404,15 +426,19 @@ static int sync_like(int fd, int datasync) {
     if (!tracked_fd(fd, path)) return real(fd);
     struct stat st;
     if (fstat(fd, &st) != 0) return real(fd);
+    int isdir = S_ISDIR(st.st_mode);
     pthread_mutex_lock(&g_mu);
     int after = tick();
     uint64_t limit = g_seq;
+    int fail = sync_fails();
+    if (fail)
+        log_rec(REC_SYNCFAIL, isdir ? F_DIR : 0, st.st_dev, st.st_ino, 0, -1, (int64_t)limit, path, NULL, NULL, 0);
     pthread_mutex_unlock(&g_mu);
-    int rv = real(fd);
-    int e = errno;
+    int rv = fail ? -1 : real(fd);
+    int e = fail ? g_fail_errno : errno;
     if (rv == 0) {
         pthread_mutex_lock(&g_mu);
-        if (S_ISDIR(st.st_mode)) log_rec(REC_DIRSYNC, 0, st.st_dev, st.st_ino, 0, 0, (int64_t)limit, path, NULL, NULL, 0);
+        if (isdir) log_rec(REC_DIRSYNC, 0, st.st_dev, st.st_ino, 0, 0, (int64_t)limit, path, NULL, NULL, 0);
         else log_rec(REC_SYNC, 0, st.st_dev, st.st_ino, 0, -1, (int64_t)limit, path, NULL, NULL, 0);
         pthread_mutex_unlock(&g_mu);
     }
@@ -503,9 +529,12 @@ int msync(void *a, size_t len, int flags) {
     }
     int after = nh ? tick() : 0;
     uint64_t limit = g_seq;
+    int fail = nh ? sync_fails() : 0;
+    for (int i = 0; fail && i < nh; i++)
+        log_rec(REC_SYNCFAIL, 0, hits[i].dev, hits[i].ino, 0, -1, (int64_t)limit, hits[i].path, NULL, NULL, 0);
     pthread_mutex_unlock(&g_mu);
-    int rv = r_msync(a, len, flags);
-    int e = errno;
+    int rv = fail ? -1 : r_msync(a, len, flags);
+    int e = fail ? g_fail_errno : errno;
     if (rv == 0 && nh) {
         pthread_mutex_lock(&g_mu);
         for (int i = 0; i < nh; i++) {
