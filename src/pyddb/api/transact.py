@@ -128,10 +128,12 @@ def _transact_write(model, request: dict[str, Any], parsed: list[_Parsed]) -> tu
 
     outcome = tx.execute_write(model, actions)
 
-    # capacity: per table, in first-use order; each action on the larger of its old and new item
+    # capacity: per table, in first-use order; each action on the larger of its old and new item (sizes are
+    # computed only when capacity is asked for or a token may replay the request: each is a walk of an item)
     charged: dict[str, list[int]] = {}
-    for a, old, new in zip(actions, outcome.olds, outcome.news):
-        charged.setdefault(a.table, []).append(written_bytes(old, new))
+    if _capacity_wanted(request) or request.get("ClientRequestToken"):
+        for a, old, new in zip(actions, outcome.olds, outcome.news):
+            charged.setdefault(a.table, []).append(written_bytes(old, new))
     out: dict[str, Any] = {}
     if _capacity_wanted(request):
         out["ConsumedCapacity"] = [
