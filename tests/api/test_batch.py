@@ -8,6 +8,7 @@ regions), DynamoDB Local's ErrorFactory; src/pyddb/api/batch.py cites each at it
 import pytest
 
 from pyddb.model import batch as model_batch
+from pyddb.types import codec, size
 
 HASH = "hashtbl"
 RANGE = "rangetbl"
@@ -196,6 +197,8 @@ def test_batch_get_response_is_capped_at_16_mb_and_the_rest_is_unprocessed(db):
         )
     request = {HASH: {"Keys": keys, "ConsistentRead": True, "ProjectionExpression": "a"}}
     out = db.batch_get_item(RequestItems=request, ReturnConsumedCapacity="TOTAL")
+    # without capacity, items are sized only near the limit (model/batch.py read_batch): the same split
+    assert db.batch_get_item(RequestItems=request)["UnprocessedKeys"] == out["UnprocessedKeys"]
     got = [i["a"]["S"] for i in out["Responses"][HASH]]
     left = out["UnprocessedKeys"][HASH]
     assert 0 < len(left["Keys"]) < 45 and len(got) + len(left["Keys"]) == 45
@@ -211,9 +214,9 @@ def test_batch_get_response_is_capped_at_16_mb_and_the_rest_is_unprocessed(db):
 def test_read_batch_limit_leaves_the_first_key_over_the_limit_and_all_after_it():
     class Engine:
         def get(self, ks, pk, sk):
-            from pyddb.types import codec
-
-            return codec.encode({"a": {"S": pk.decode()}, "v": {"S": "x" * 10}})
+            return codec.encode(
+                {"a": {"S": pk.decode()}, "v": {"S": "x" * 10}}
+            )  # 13 bytes by DynamoDB's rules
 
     class Model:
         engine = Engine()
@@ -222,15 +225,36 @@ def test_read_batch_limit_leaves_the_first_key_over_the_limit_and_all_after_it()
         keyspace = "k"
 
     keys = [{"a": {"S": c}} for c in "abcd"]
-    res = model_batch.read_batch(
-        Model(),
-        [
-            model_batch.TableRead(T(), keys[:2], [(b"a", b""), (b"b", b"")]),
-            model_batch.TableRead(T(), keys[2:], [(b"c", b""), (b"d", b"")]),
-        ],
-        limit=2 * 13 + 12,
-    )
-    assert [len(r.items) for r in res] == [2, 0] and res[1].unprocessed == keys[2:]
+    for want_sizes in (False, True):
+        res = model_batch.read_batch(
+            Model(),
+            [
+                model_batch.TableRead(T(), keys[:2], [(b"a", b""), (b"b", b"")]),
+                model_batch.TableRead(T(), keys[2:], [(b"c", b""), (b"d", b"")]),
+            ],
+            limit=2 * 13 + 12,
+            want_sizes=want_sizes,
+        )
+        assert [len(r.items) for r in res] == [2, 0] and res[1].unprocessed == keys[2:]
+
+
+def test_stored_length_bounds_the_item_size():
+    """read_batch relies on it: an item's stored bytes never number fewer than its size by DynamoDB's rules."""
+    items = [
+        {"a": {"S": ""}},
+        {"a": {"N": "0"}, "b": {"N": "-1E-130"}, "c": {"N": "9" * 38}, "d": {"N": "12345678901234567890.5"}},
+        {"é": {"S": "ü" * 50}, "b": {"B": b""}, "c": {"B": b"\x00" * 300}},
+        {
+            "t": {"BOOL": True},
+            "n": {"NULL": True},
+            "ss": {"SS": ["a", "bb"]},
+            "ns": {"NS": ["1", "2.5"]},
+            "bs": {"BS": [b"x", b"yy"]},
+        },
+        {"m": {"M": {}}, "l": {"L": []}, "deep": {"M": {"x": {"L": [{"M": {"y": {"N": "1"}}}, {"S": ""}]}}}},
+    ]
+    for item in items:
+        assert len(codec.encode(item)) >= size.item_size(item), item
 
 
 # ---- BatchGetItem: validation ---------------------------------------------------------------------------

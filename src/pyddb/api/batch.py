@@ -94,7 +94,7 @@ def batch_get_item(model, request: dict[str, Any]) -> dict[str, Any]:
     tables = [model.table(name, "BatchGetItem") for name, _, _, _ in prepared]
     reads = [batch.TableRead(t, keys, [check_key(t, k) for k in keys])
              for t, (_, _, _, keys) in zip(tables, prepared)]
-    results = batch.read_batch(model, reads)
+    results = batch.read_batch(model, reads, want_sizes=_capacity_wanted(request))
 
     responses: dict[str, list[dict[str, Any]]] = {}
     unprocessed: dict[str, dict[str, Any]] = {}

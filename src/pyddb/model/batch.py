@@ -51,17 +51,27 @@ class TableRead:
 
 @dataclass
 class ReadResult:
-    items: list[Item | None]                 # per processed key: the stored item or None
-    sizes: list[int]                            # per processed key: the item's size (0 when missing)
+    items: list[Item | None]                    # per processed key: the stored item or None
+    sizes: list[int]                            # per processed key: the item's size (0 when missing); exact
+                                                # with want_sizes, else possibly the stored length (an upper
+                                                # bound: see read_batch)
     unprocessed: list[Item]                     # keys left for the caller to retry
 
 
-def read_batch(model, reads: list[TableRead],
-               limit: int = MAX_RESPONSE_BYTES) -> list[ReadResult]:
-    """Read every key (in request order) until the response would pass `limit` bytes."""
+def read_batch(model, reads: list[TableRead], limit: int = MAX_RESPONSE_BYTES,
+               want_sizes: bool = False) -> list[ReadResult]:
+    """Read every key (in request order) until the response would pass `limit` bytes.
+
+    Sizing an item walks it, so while the stored lengths add up to less than `limit` they stand in for the
+    sizes: the stored form is msgpack of the wire form, which spends at least the bytes DynamoDB counts on
+    every name and value (test_batch checks this bound). Once the bound could pass the limit, the items taken
+    so far are sized exactly and the count goes on exactly. `want_sizes` sizes every item (for capacity).
+    """
     engine = model.engine
     total = 0
+    exact = want_sizes
     full = False
+    taken: list[Item] = []
     out = []
     for r in reads:
         res = ReadResult([], [], [])
@@ -71,7 +81,16 @@ def read_batch(model, reads: list[TableRead],
                 continue
             raw = engine.get(r.table.keyspace, pk, sk)
             item = None if raw is None else codec.decode(raw)
-            n = size.item_size(item) if item is not None else 0
+            if item is None:
+                n = 0
+            elif exact:
+                n = size.item_size(item)
+            else:
+                n = len(raw)
+                if total + n > limit:                       # the bound might pass: count exactly from now
+                    exact = True
+                    total = sum(size.item_size(i) for i in taken)
+                    n = size.item_size(item)
             if total + n > limit:
                 full = True
                 res.unprocessed.append(key)
@@ -79,6 +98,8 @@ def read_batch(model, reads: list[TableRead],
             total += n
             res.items.append(item)
             res.sizes.append(n)
+            if item is not None and not exact:
+                taken.append(item)
         out.append(res)
     return out
 
