@@ -239,7 +239,7 @@ def test_read_batch_limit_leaves_the_first_key_over_the_limit_and_all_after_it()
 
 
 def test_stored_length_bounds_the_item_size():
-    """read_batch relies on it: an item's stored bytes never number fewer than its size by DynamoDB's rules."""
+    """read_batch relies on it: stored bytes never number fewer than the size by DynamoDB's rules."""
     items = [
         {"a": {"S": ""}},
         {"a": {"N": "0"}, "b": {"N": "-1E-130"}, "c": {"N": "9" * 38}, "d": {"N": "12345678901234567890.5"}},
