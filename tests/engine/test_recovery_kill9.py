@@ -14,11 +14,14 @@ Small WAL segments, checkpoint thresholds and partition limits make segment roll
 partition splits happen every few batches; two variants make them happen almost every batch.
 """
 import os
+import sys
 
 import pytest
 
 import writer_proc
 from writer_proc import PROFILES, kill_loop, open_db
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="kill -9 tests need POSIX signals")
 
 
 def test_kill9_every_acked_batch_survives_and_none_is_partial(engine, tmp_path, seed):

@@ -372,7 +372,7 @@ class WriterRun:
             sel.close()
 
     def _stalled(self, why):
-        if self.proc.poll() is None:
+        if self.proc.poll() is None and hasattr(signal, "SIGUSR1"):
             os.kill(self.proc.pid, signal.SIGUSR1)        # faulthandler: all threads' stacks to stderr
             time.sleep(0.5)
         self.kill()
@@ -382,7 +382,7 @@ class WriterRun:
 
     def kill(self):
         if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.kill()                              # SIGKILL (TerminateProcess on Windows)
         self.finish()
 
     def finish(self, timeout=60):
@@ -506,8 +506,9 @@ def _out(line):
 
 
 def cmd_write(a):
-    import faulthandler
-    faulthandler.register(signal.SIGUSR1, all_threads=True)      # `kill -USR1 <pid>`: where is it stuck?
+    if hasattr(signal, "SIGUSR1"):
+        import faulthandler
+        faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 <pid>`: where is it stuck?
     Database = database_class()
     prof = PROFILES[a.profile]
     db = Database(a.dir, sync=a.sync, **prof["db"])
