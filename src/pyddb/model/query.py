@@ -61,9 +61,14 @@ DynamoDB)
     (P4) Capacity is computed from item sizes (types/size.py): the sizes of all items read, summed per
          keyspace, then rounded up to 4 KB (api/query.py). An LSI read that fetches the whole item from the
          table adds the table item's size to the table's share.
+    (P5) A page decodes each stored value once (codec.unpackb, one C call) and keeps the dicts it gets; the
+         cyclic garbage collector is paused while the page loop runs. Decoded items hold no reference
+         cycles, and a collector running every 700 allocations would walk the growing page again and
+         again (measured: a Scan ran at about half the rate with it on).
 """
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from typing import Any, Callable, Optional
 
@@ -162,8 +167,20 @@ def read_page(rows: Iterator[tuple], limit: int | None, test: Callable[[Item], b
     keep_items=False (Select COUNT) keeps only the count. measure=True sums item sizes for capacity (P4).
     fetch(entry) -> (table item or None, its stored length): an LSI read that needs the whole item; the
     table item replaces the entry and its bytes count toward the page size."""
-    if fetch is None and not measure:
-        return _read_plain(rows, limit or 0, test, keep_items)
+    # (P5) paused only if it was running, and resumed whatever happens
+    collecting = gc.isenabled()
+    if collecting:
+        gc.disable()
+    try:
+        if fetch is None and not measure:
+            return _read_plain(rows, limit or 0, test, keep_items)
+        return _read_measured(rows, limit, test, keep_items, measure, fetch)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _read_measured(rows, limit, test, keep_items: bool, measure: bool, fetch) -> Page:
     unpack = codec.unpackb
     item_size = size.item_size
     items: list[Item] = []
