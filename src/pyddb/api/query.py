@@ -1,0 +1,571 @@
+"""Query and Scan: request -> checks in DynamoDB's order -> one engine read (model/query.py) -> response.
+
+ORDER OF CHECKS (dynalite validations/{query,scan}.js and actions/{query,scan}.js, whose tests run against
+DynamoDB; the Select texts from tests run against DynamoDB by LocalStack and nubo-db/dynamodb-conformance)
+    before the table (api.dispatch: shapes, then validation/rules.py in `order`; the rules below register
+    themselves there)
+        10 expression vs. legacy parameters (rules.py)
+        20/25 Query: QueryFilter conditions, AttributesToGet duplicates; Scan: the same two swapped
+        30 ExclusiveStartKey attribute values ("The provided starting key is invalid: <text>")
+        65 Select with ProjectionExpression/AttributesToGet/IndexName (Query prefixes these texts with
+           "1 validation error detected: ", Scan does not)
+        70 KeyConditions/KeyConditionExpression present (Query); Segment/TotalSegments (Scan) (rules.py)
+        90 ExpressionAttributeNames/Values maps (rules.py)
+        then the expressions: KeyConditionExpression (its schema-free checks: operators, operand shapes,
+        1 or 2 conditions), FilterExpression, ProjectionExpression, unused placeholders; legacy
+        KeyConditions: their conditions, then "Conditions can be of length 1 or 2 only"
+    the table (ResourceNotFoundException), the index ("The table does not have the specified index: <n>",
+    then ConsistentRead on a GSI), then
+    Query  ExclusiveStartKey size (must hold the table key and the index key); for each key attribute of
+           the queried schema (hash, then range): its ExclusiveStartKey value (missing: "The provided
+           starting key is invalid"; wrong type: "The provided key element does not match the schema"; key
+           size), then its key condition (missed / not indexable / type / not supported); then the table
+           key inside ExclusiveStartKey ("The provided starting key is invalid: <text>"); then the start
+           key against the conditions; nested paths into key attributes in the projection; key attributes
+           in the filter; Select ALL_ATTRIBUTES on a GSI that does not project ALL; nested key paths in the
+           filter; projected attributes of a GSI.
+           (A KeyConditionExpression's own checks of both key attributes run together, between the hash
+           and the range attribute's start-key checks: pyddb deviates from dynalite only when both a range
+           condition and the start key's range value are wrong.)
+    Scan   ExclusiveStartKey size; the index key inside it; Select ALL_ATTRIBUTES on a GSI; the table key
+           inside it; the start key's segment; nested key paths in the projection, then in the filter;
+           projected attributes of a GSI.
+READ: model/query.py (one range read, or one hash-range scan; pages, Limit, 1 MB, capacity bytes).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pyddb import expressions as ex
+from pyddb.api import operation
+from pyddb.api.common import Expressions, consumed
+from pyddb.errors import ValidationException
+from pyddb.expressions import ast
+from pyddb.expressions import messages as msg
+from pyddb.expressions.evaluate import compile_condition
+from pyddb.model import query as q
+from pyddb.model.items import MISMATCH, check_key
+from pyddb.model.schema import IndexDef, KeyAttr, TableDef
+from pyddb.types import attrvalue, codec, keycodec, size
+from pyddb.types.invalid import InvalidValue
+from pyddb.validation.rules import rule
+
+INVALID = "One or more parameter values were invalid: "
+# dynalite actions/query.js, test/query.js and test/scan.js (recorded against DynamoDB); the short Query
+# form for a start key of the wrong shape is also asserted against DynamoDB by nubo-db/dynamodb-conformance
+# tests/tier3/error-messages/query.test.ts ("malformed ExclusiveStartKey").
+START_KEY_INVALID = "The provided starting key is invalid"
+START_KEY_OUTSIDE = "The provided starting key is outside query boundaries based on provided conditions"
+START_KEY_RANGE = "The provided starting key does not match the range key predicate"
+START_KEY_ONE_ROW = "The query can return at most one row and cannot be restarted"
+START_KEY_SEGMENT = ("The provided starting key is invalid: Invalid ExclusiveStartKey. Please use "
+                     "ExclusiveStartKey with correct Segment. TotalSegments: %d Segment: %d")
+NO_INDEX = "The table does not have the specified index: %s"
+GSI_CONSISTENT = "Consistent reads are not supported on global secondary indexes"
+GSI_ALL_ATTRIBUTES = (INVALID + "Select type ALL_ATTRIBUTES is not supported for global secondary index %s "
+                      "because its projection type is not ALL")
+# "does not project": DynamoDB Local 3.3.1 for Query and Scan with a ProjectionExpression on a KEYS_ONLY or
+# INCLUDE GSI (a dynamodb-local probe recorded in a DynamoDB emulator's design notes, "M6B"); the same text
+# for PartiQL is asserted against DynamoDB by nubo-db/dynamodb-conformance partiqlIndexQualifier.test.ts.
+GSI_NOT_PROJECTED = INVALID + "Global secondary index %s does not project [%s]"
+NOT_INDEXABLE = "Attempted conditional constraint is not an indexable operation"
+FILTER_KEY = "%s can only contain non-primary key attributes: Primary key attribute: %s"
+NESTED_KEY = ("Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: "
+              "%s: %s")
+# validateConditions (dynalite validations/index.js; test/query.js, test/scan.js)
+ARG_COUNT = INVALID + "Invalid number of argument(s) for the %s ComparisonOperator"
+SAME_TYPE = INVALID + "AttributeValues inside AttributeValueList must be of same type"
+OP_TYPE = INVALID + "ComparisonOperator %s is not valid for %s AttributeValue type"
+BETWEEN_BOUNDS = ("The BETWEEN condition was provided a range where the lower bound is greater than the "
+                  "upper bound")
+DUPLICATE_NAME = INVALID + "Duplicate value in attribute name: %s"
+# Select (LocalStack tests/aws/services/dynamodb, marked aws_verified; nubo-db/dynamodb-conformance
+# tests/tier1/query/select.test.ts and tier3 query.test.ts): Query says "1 validation error detected: ",
+# Scan does not; both say "Querying".
+DETECTED = "1 validation error detected: "
+SELECT_NEEDS_PROJECTION = ("Must specify the AttributesToGet or ProjectionExpression when choosing to get "
+                           "SPECIFIC_ATTRIBUTES")
+SELECT_WITH_PROJECTION = "Cannot specify the %s when choosing to get %s"
+SELECT_PROJECTED_NEEDS_INDEX = "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"
+_SELECT_WORDS = {"ALL_ATTRIBUTES": "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES": "ALL_PROJECTED_ATTRIBUTES",
+                 "COUNT": "only the Count"}
+
+_ANY = None
+_SNB = frozenset(("S", "N", "B"))
+_SNB_SETS = frozenset(("S", "N", "B", "SS", "NS", "BS"))
+# operator -> (number of values, None = at least one; the AttributeValue types it accepts)
+_CONDITION_OPERATORS = {
+    "NULL": (0, _ANY), "NOT_NULL": (0, _ANY), "EQ": (1, _SNB_SETS), "NE": (1, _SNB_SETS),
+    "LE": (1, _SNB), "LT": (1, _SNB), "GE": (1, _SNB), "GT": (1, _SNB), "CONTAINS": (1, _SNB),
+    "NOT_CONTAINS": (1, _SNB), "BEGINS_WITH": (1, frozenset(("S", "B"))), "IN": (None, _SNB),
+    "BETWEEN": (2, _SNB),
+}
+_KEY_OPERATORS = {"EQ": "=", "LT": "<", "LE": "<=", "GT": ">", "GE": ">=", "BETWEEN": "BETWEEN",
+                  "BEGINS_WITH": "BEGINS_WITH"}
+
+
+# ---- checks before the table (registered as request rules) ---------------------------------------------
+
+def _invalid_value(e: InvalidValue) -> ValidationException:
+    return ValidationException(e.message)
+
+
+def check_conditions(conditions: dict[str, Any] | None) -> None:
+    """QueryFilter / ScanFilter / KeyConditions: dynalite validations/index.js validateConditions."""
+    for spec in (conditions or {}).values():
+        op = spec.get("ComparisonOperator")
+        values = spec.get("AttributeValueList") or []
+        checked = []
+        for av in values:
+            try:
+                checked.append(attrvalue.validate(av))
+            except InvalidValue as e:
+                raise _invalid_value(e) from None
+        want, types = _CONDITION_OPERATORS.get(op, (None, _ANY))
+        if (want is None and not values) or (want is not None and len(values) != want):
+            raise ValidationException(ARG_COUNT % op)
+        if checked:
+            first = attrvalue.value_type(checked[0])
+            if any(attrvalue.value_type(v) != first for v in checked):
+                raise ValidationException(SAME_TYPE)
+        if types is not None:
+            for v in checked:
+                if attrvalue.value_type(v) not in types:
+                    raise ValidationException(OP_TYPE % (op, attrvalue.value_type(v)))
+        if op == "BETWEEN" and keycodec.encode(checked[0]) > keycodec.encode(checked[1]):
+            raise ValidationException(BETWEEN_BOUNDS)
+
+
+def _attributes_to_get_duplicates(request: dict[str, Any]) -> None:
+    seen = set()
+    for name in request.get("AttributesToGet") or ():
+        if name in seen:
+            raise ValidationException(DUPLICATE_NAME % name)
+        seen.add(name)
+
+
+@rule("Query", order=20)
+def query_filter_conditions(request: dict[str, Any]) -> None:
+    check_conditions(request.get("QueryFilter"))
+
+
+@rule("Query", order=25)
+def query_attributes_to_get(request: dict[str, Any]) -> None:
+    _attributes_to_get_duplicates(request)
+
+
+@rule("Scan", order=20)
+def scan_attributes_to_get(request: dict[str, Any]) -> None:
+    _attributes_to_get_duplicates(request)
+
+
+@rule("Scan", order=25)
+def scan_filter_conditions(request: dict[str, Any]) -> None:
+    check_conditions(request.get("ScanFilter"))
+
+
+@rule("Query", "Scan", order=30)
+def start_key_values(request: dict[str, Any]) -> None:
+    for av in (request.get("ExclusiveStartKey") or {}).values():
+        try:
+            attrvalue.validate(av)
+        except InvalidValue as e:
+            raise ValidationException("%s: %s" % (START_KEY_INVALID, e.message)) from None
+
+
+def _check_select(request: dict[str, Any], prefix: str) -> None:
+    select = request.get("Select")
+    if select is None:
+        return
+    given = ("ProjectionExpression" if request.get("ProjectionExpression") is not None
+             else "AttributesToGet" if request.get("AttributesToGet") else None)
+    if select == "SPECIFIC_ATTRIBUTES":
+        if given is None:
+            raise ValidationException(prefix + SELECT_NEEDS_PROJECTION)
+        return
+    if given is not None:
+        # with both rules broken DynamoDB reports this one (nubo-db/dynamodb-conformance select.test.ts)
+        raise ValidationException(prefix + SELECT_WITH_PROJECTION % (given, _SELECT_WORDS[select]))
+    if select == "ALL_PROJECTED_ATTRIBUTES" and request.get("IndexName") is None:
+        raise ValidationException(prefix + SELECT_PROJECTED_NEEDS_INDEX)
+
+
+@rule("Query", order=65)
+def query_select(request: dict[str, Any]) -> None:
+    _check_select(request, DETECTED)
+
+
+@rule("Scan", order=65)
+def scan_select(request: dict[str, Any]) -> None:
+    _check_select(request, "")
+
+
+# ---- expressions ----------------------------------------------------------------------------------------
+
+_PROBE = "\x00"   # a key name for the schema-free key-condition checks (see _check_key_condition_shape)
+
+
+def _check_key_condition_shape(resolver: ex.Resolver, parsed) -> None:
+    """The key-condition checks DynamoDB makes before it looks at the table (dynalite validations/query.js:
+    convertKeyCondition, then "Conditions can be of length 1 or 2 only"). Resolver.key_condition makes these
+    first and the schema checks after; given a key name no condition names, it always ends in a schema
+    error (missed element or not supported), which is dropped here: the real schema checks run once the
+    table is known. It also marks the expression's placeholders as used for the unused-placeholder check."""
+    try:
+        resolver.key_condition(parsed, _PROBE)
+    except ValidationException as e:
+        if e.message not in (msg.KC_NOT_SUPPORTED, msg.KC_MISSED.format(name=_PROBE)):
+            raise
+
+
+def _paths(node, out: list[tuple]) -> list[tuple]:
+    """Every document path of a resolved condition tree, as element tuples."""
+    if type(node) is ast.Path:
+        out.append(node.elements)
+    elif isinstance(node, tuple):
+        for x in node:
+            _paths(x, out)
+    elif hasattr(node, "__dataclass_fields__"):
+        for name in node.__dataclass_fields__:
+            _paths(getattr(node, name), out)
+    return out
+
+
+class _Request:
+    """A Query's or Scan's resolved expressions: key condition (parsed), filter, projection."""
+
+    def __init__(self, request: dict[str, Any], legacy_filter: str, key_condition: bool):
+        self.request = request
+        exprs = Expressions(request)
+        self.resolver = exprs.resolver
+        self.key_condition = None
+        text = request.get("KeyConditionExpression") if key_condition else None
+        if text is not None:
+            self.key_condition = ex.parse_key_condition(text)
+            _check_key_condition_shape(self.resolver, self.key_condition)
+        self.filter_word = "Filter Expression"
+        self.filter_paths: list[tuple] = []
+        text = request.get("FilterExpression")
+        if text is not None:
+            tree = self.resolver.condition_tree(ex.parse_condition(text, "FilterExpression"))
+            self.filter = compile_condition(tree)
+            self.filter_paths = _paths(tree, [])
+        else:
+            self.filter = exprs.filter(legacy_filter)
+            if self.filter is not None:
+                self.filter_word = legacy_filter
+                self.filter_paths = [(name,) for name in request[legacy_filter]]
+        self.projection = exprs.projection()
+        self.projection_paths = self.projection.paths if self.projection is not None else ()
+        exprs.finish()
+
+
+# ---- checks against the table ---------------------------------------------------------------------------
+
+def _index(t: TableDef, request: dict[str, Any]) -> IndexDef | None:
+    name = request.get("IndexName")
+    if name is None:
+        return None
+    ix = t.index(name)
+    if ix is None:
+        raise ValidationException(NO_INDEX % name)
+    if ix in t.gsis and request.get("ConsistentRead"):
+        raise ValidationException(GSI_CONSISTENT)
+    return ix
+
+
+def _start_key_names(t: TableDef, ix: IndexDef | None) -> tuple[str, ...]:
+    names = list(t.key_names)
+    if ix is not None:
+        names += [n for n in ix.key_names if n not in names]
+    return tuple(names)
+
+
+def _check_start_key_piece(start: dict[str, Any], ka: KeyAttr, is_hash: bool) -> None:
+    """dynalite actions/query.js traverseKey callback / db validateKeyPiece: one key attribute of the
+    queried (or scanned index) schema inside ExclusiveStartKey."""
+    av = start.get(ka.name)
+    if av is None:
+        raise ValidationException(START_KEY_INVALID)
+    if ka.type not in av:
+        raise ValidationException(MISMATCH)
+    try:
+        size.check_key(ka.name, av, is_hash)
+    except InvalidValue as e:
+        raise _invalid_value(e) from None
+
+
+def _check_start_table_key(t: TableDef, start: dict[str, Any]) -> None:
+    try:
+        check_key(t, {n: start[n] for n in t.key_names if n in start})
+    except ValidationException as e:
+        raise ValidationException("%s: %s" % (START_KEY_INVALID, e.message)) from None
+    except InvalidValue as e:
+        raise ValidationException("%s: %s" % (START_KEY_INVALID, e.message)) from None
+
+
+def _canonical_start(request: dict[str, Any]) -> dict[str, Any] | None:
+    start = request.get("ExclusiveStartKey")
+    if start is None:
+        return None
+    return {k: attrvalue.validate(v) for k, v in start.items()}   # already checked by start_key_values
+
+
+def _legacy_key_attribute(conditions: dict[str, Any], ka: KeyAttr, is_hash: bool, single_key: bool):
+    """One key attribute's legacy KeyConditions checks (dynalite actions/query.js traverseKey callback).
+    Returns (operator, values) or None when the (range) attribute has no condition."""
+    if is_hash and single_key and len(conditions) > 1:
+        raise ValidationException(msg.KC_NOT_SUPPORTED)
+    spec = conditions.get(ka.name)
+    if spec is None:
+        if is_hash or len(conditions) > 1:
+            raise ValidationException(msg.KC_MISSED.format(name=ka.name))
+        return None
+    op = spec.get("ComparisonOperator")
+    if op not in _KEY_OPERATORS:
+        raise ValidationException(NOT_INDEXABLE)
+    values = tuple(attrvalue.validate(v) for v in spec.get("AttributeValueList") or ())
+    if any(ka.type not in v for v in values):
+        raise ValidationException(msg.KC_TYPE_MISMATCH)
+    if is_hash and op != "EQ":
+        raise ValidationException(msg.KC_NOT_SUPPORTED)
+    return _KEY_OPERATORS[op], values
+
+
+def _key_condition(r: _Request, hash_key: KeyAttr, range_key: KeyAttr | None,
+                   start: dict[str, Any] | None) -> ex.KeyCondition:
+    """The key condition checked against the queried schema, interleaved with the start key's pieces."""
+    if start is not None:
+        _check_start_key_piece(start, hash_key, True)
+    if r.key_condition is not None:
+        types = {hash_key.name: hash_key.type}
+        if range_key is not None:
+            types[range_key.name] = range_key.type
+        kc = r.resolver.key_condition(r.key_condition, hash_key.name,
+                                      range_key.name if range_key else None, types)
+        if start is not None and range_key is not None:
+            _check_start_key_piece(start, range_key, False)
+        return kc
+    conditions = r.request["KeyConditions"]
+    hash_cond = _legacy_key_attribute(conditions, hash_key, True, range_key is None)
+    range_cond = None
+    if range_key is not None:
+        if start is not None:
+            _check_start_key_piece(start, range_key, False)
+        range_cond = _legacy_key_attribute(conditions, range_key, False, False)
+    if range_cond is None:
+        return ex.KeyCondition(hash_key.name, hash_cond[1][0], None, None, ())
+    return ex.KeyCondition(hash_key.name, hash_cond[1][0], range_key.name, range_cond[0], range_cond[1])
+
+
+def _check_start_against_condition(start: dict[str, Any], kc: ex.KeyCondition) -> None:
+    """dynalite actions/query.js: the start key must lie inside the key condition."""
+    same_hash = start[kc.hash_key] == kc.hash_value
+    if kc.range_op is None:
+        if not same_hash:
+            raise ValidationException(START_KEY_OUTSIDE)
+        return
+    r = keycodec.condition_range(kc.range_op, list(kc.range_values))
+    if not q.in_range(keycodec.encode(start[kc.range_key]), r):
+        raise ValidationException(START_KEY_RANGE)
+    if not same_hash:
+        raise ValidationException(START_KEY_ONE_ROW)
+
+
+def _check_nested_key_paths(t: TableDef, paths) -> None:
+    """dynalite db/index.js validateKeyPaths: no '.' or '[]' below a key attribute of the table or of an
+    index (table keys first, then GSIs and LSIs, each list from its last index, as traverseIndexes)."""
+    heads = {p[0] for p in paths if len(p) > 1}
+    if not heads:
+        return
+    for name in t.key_names:
+        if name in heads:
+            raise ValidationException(NESTED_KEY % ("Key", name))
+    for ix in list(reversed(t.gsis)) + list(reversed(t.lsis)):
+        names = ix.key_names if ix in t.gsis else ix.key_names[1:]
+        for name in names:
+            if name in heads:
+                raise ValidationException(NESTED_KEY % ("IndexKey", name))
+
+
+def _projected_names(t: TableDef, ix: IndexDef) -> set | None:
+    """Top-level attributes an index holds; None for ALL."""
+    if ix.projection_type == "ALL":
+        return None
+    names = set(t.key_names) | set(ix.key_names)
+    if ix.projection_type == "INCLUDE":
+        names |= set(ix.non_key_attributes)
+    return names
+
+
+def _check_gsi_select(t: TableDef, ix: IndexDef | None, request: dict[str, Any]) -> None:
+    if (ix is not None and ix in t.gsis and request.get("Select") == "ALL_ATTRIBUTES"
+            and ix.projection_type != "ALL"):
+        raise ValidationException(GSI_ALL_ATTRIBUTES % ix.name)
+
+
+def _check_gsi_projection(t: TableDef, ix: IndexDef | None, r: _Request) -> None:
+    if ix is None or ix not in t.gsis or not r.projection_paths:
+        return
+    held = _projected_names(t, ix)
+    if held is None:
+        return
+    missing: list[str] = []
+    for p in r.projection_paths:
+        if p[0] not in held and p[0] not in missing:
+            missing.append(p[0])
+    if missing:
+        raise ValidationException(GSI_NOT_PROJECTED % (ix.name, ", ".join(missing)))
+
+
+# ---- the read and the response --------------------------------------------------------------------------
+
+def _lsi_fetch(model, t: TableDef, ix: IndexDef | None, r: _Request, select: str):
+    """For an LSI that does not project everything asked for, a function entry -> (table item, stored
+    length): DynamoDB fetches the item from the table for Select ALL_ATTRIBUTES and for projected or
+    filtered attributes the index does not hold (Developer Guide, LSI.html "Attribute projections")."""
+    if ix is None or ix not in t.lsis:
+        return None
+    held = _projected_names(t, ix)
+    if held is None:
+        return None
+    needed = select == "ALL_ATTRIBUTES" or any(
+        p[0] not in held for p in list(r.projection_paths) + r.filter_paths)
+    if not needed:
+        return None
+    engine, keyspace, key_bytes, unpack = model.engine, t.keyspace, t.key_bytes, codec.unpackb
+
+    def fetch(entry):
+        pk, sk = key_bytes(entry)
+        raw = engine.get(keyspace, pk, sk)
+        if raw is None:
+            return None, 0
+        return unpack(raw), len(raw)
+    return fetch
+
+
+def _units(nbytes: int, consistent: bool) -> float:
+    units = -(-nbytes // 4096)
+    return float(units) if consistent else units * 0.5
+
+
+def _respond(request: dict[str, Any], t: TableDef, ix: IndexDef | None, r: _Request, page: q.Page,
+             keep_items: bool, key_names: tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if keep_items:
+        if r.projection is not None:
+            apply = r.projection.apply
+            out["Items"] = [apply(item) for item in page.items]
+        else:
+            out["Items"] = page.items
+    out["Count"] = page.count
+    out["ScannedCount"] = page.scanned
+    if page.last is not None:
+        last = page.last
+        out["LastEvaluatedKey"] = {n: last[n] for n in key_names}
+    if request.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES"):
+        consistent = bool(request.get("ConsistentRead"))
+        # (P4) the keyspace read costs at least one unit (as a GetItem of a missing item does; not
+        # confirmed for an empty Query/Scan); a table fetch behind an LSI costs what it read
+        primary = size.read_units(page.read_bytes, consistent)
+        fetched = _units(page.fetched_bytes, consistent)
+        index_units = None
+        if ix is not None:
+            group = "GlobalSecondaryIndexes" if ix in t.gsis else "LocalSecondaryIndexes"
+            index_units = {group: {ix.name: primary}}
+        out["ConsumedCapacity"] = consumed(request, t.name, primary + fetched, read=True,
+                                           index_units=index_units)
+    return out
+
+
+def _select(request: dict[str, Any], ix: IndexDef | None, r: _Request) -> str:
+    select = request.get("Select")
+    if select is None:
+        if r.projection is not None:
+            return "SPECIFIC_ATTRIBUTES"
+        return "ALL_PROJECTED_ATTRIBUTES" if ix is not None else "ALL_ATTRIBUTES"
+    return select
+
+
+def _page(model, t, ix, r: _Request, request, rows, select: str) -> q.Page:
+    return q.read_page(rows, request.get("Limit"), r.filter, keep_items=select != "COUNT",
+                       measure=request.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES"),
+                       fetch=_lsi_fetch(model, t, ix, r, select))
+
+
+@operation("Query")
+def query(model, request: dict[str, Any]) -> dict[str, Any]:
+    r = _Request(request, "QueryFilter", key_condition=True)
+    if r.key_condition is None:
+        conditions = request["KeyConditions"]
+        check_conditions(conditions)                  # dynalite validations/query.js, after expressions
+        if len(conditions) not in (1, 2):
+            raise ValidationException(msg.KC_LENGTH)
+    t = model.table(request["TableName"], "Query")
+    ix = _index(t, request)
+    schema = ix if ix is not None else t
+    key_names = _start_key_names(t, ix)
+    start = _canonical_start(request)
+    if start is not None and len(start) != len(key_names):
+        raise ValidationException(START_KEY_INVALID)
+    kc = _key_condition(r, schema.hash_key, schema.range_key, start)
+    if start is not None:
+        _check_start_table_key(t, start)
+        _check_start_against_condition(start, kc)
+    _check_nested_key_paths(t, r.projection_paths)
+    if r.filter is not None:
+        referenced = {p[0] for p in r.filter_paths}
+        for name in schema.key_names:
+            if name in referenced:
+                raise ValidationException(FILTER_KEY % (r.filter_word, name))
+    _check_gsi_select(t, ix, request)
+    _check_nested_key_paths(t, r.filter_paths)
+    _check_gsi_projection(t, ix, r)
+
+    keyspace = ix.keyspace if ix is not None else t.keyspace
+    escaped = ix is not None and ix.range_key is not None
+    rng = q.sort_key_range(kc.range_op, kc.range_values, escaped)
+    reverse = request.get("ScanIndexForward") is False
+    if start is not None:
+        rng = q.resume_after(rng, q.entry_position(t, ix, start)[1], reverse)
+    rows = q.query_rows(model.engine, keyspace, keycodec.encode(kc.hash_value), rng, reverse,
+                        request.get("Limit"))
+    select = _select(request, ix, r)
+    page = _page(model, t, ix, r, request, rows, select)
+    return _respond(request, t, ix, r, page, select != "COUNT", key_names)
+
+
+@operation("Scan")
+def scan(model, request: dict[str, Any]) -> dict[str, Any]:
+    r = _Request(request, "ScanFilter", key_condition=False)
+    t = model.table(request["TableName"], "Scan")
+    ix = _index(t, request)
+    key_names = _start_key_names(t, ix)
+    start = _canonical_start(request)
+    if start is not None:
+        if len(start) != len(key_names):
+            raise ValidationException(START_KEY_INVALID if ix is not None
+                                      else "%s: %s" % (START_KEY_INVALID, MISMATCH))
+        if ix is not None:
+            _check_start_key_piece(start, ix.hash_key, True)
+            if ix.range_key is not None:
+                _check_start_key_piece(start, ix.range_key, False)
+    _check_gsi_select(t, ix, request)
+    if start is not None:
+        _check_start_table_key(t, start)
+    total = request.get("TotalSegments")
+    lo, hi = (0, q.HASH_SPACE - 1) if total is None else q.segment_range(request["Segment"], total)
+    position = None
+    if start is not None:
+        position = q.entry_position(t, ix, start)
+        if total is not None and total > 1 and not lo <= model.engine.hash64(position[0]) <= hi:
+            raise ValidationException(START_KEY_SEGMENT % (total, request["Segment"]))
+    _check_nested_key_paths(t, r.projection_paths)
+    _check_nested_key_paths(t, r.filter_paths)
+    _check_gsi_projection(t, ix, r)
+
+    keyspace = ix.keyspace if ix is not None else t.keyspace
+    rows = q.scan_rows(model.engine, keyspace, lo, hi, position)
+    select = _select(request, ix, r)
+    page = _page(model, t, ix, r, request, rows, select)
+    return _respond(request, t, ix, r, page, select != "COUNT", key_names)
