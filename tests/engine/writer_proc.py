@@ -78,7 +78,7 @@ PROFILES = {
     # many small items per batch (10,000 items in a few hundred batches), all in the WAL
     "bulk": dict(db=dict(page_size=16384, partition_max_bytes=1 << 30, wal_segment_bytes=4 << 20,
                          checkpoint_bytes=1 << 30),
-                 npk=4000, nsk=4, ops=(25, 25), vsize=(20, 120), pdel=0.0, ckpt_every=0),
+                 npk=40000, nsk=4, ops=(25, 25), vsize=(20, 120), pdel=0.0, ckpt_every=0),
 }
 
 
