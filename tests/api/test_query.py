@@ -1012,3 +1012,46 @@ def test_query_errors_have_dynamodbs_exact_texts(errs):
         if got != (code, message):
             wrong.append((request, got, (code, message)))
     assert wrong == []
+
+
+def test_a_backfilling_gsi_cannot_be_read_and_a_deleting_one_is_gone(ddb):
+    # pyddb-specific setup: UpdateTable's index creation drives these states; here they are set directly
+    make_indexed(ddb)
+    model = ddb._model
+    t = model.table(INDEXED).copy()
+    t.index("gAll").status, t.index("gAll").backfilling = "CREATING", True
+    t.index("gKeys").status = "DELETING"
+    model.save_table(t)
+    request = {
+        "TableName": INDEXED,
+        "KeyConditionExpression": "g = :g",
+        "ExpressionAttributeValues": {":g": {"S": "G1"}},
+    }
+    assert fails(ddb.query, IndexName="gAll", **request) == (
+        "ValidationException",
+        "Cannot read from backfilling global secondary index: gAll",
+    )
+    assert fails(ddb.scan, TableName=INDEXED, IndexName="gAll") == (
+        "ValidationException",
+        "Cannot read from backfilling global secondary index: gAll",
+    )
+    assert fails(ddb.query, IndexName="gKeys", **request) == (
+        "ValidationException",
+        "The table does not have the specified index: gKeys",
+    )
+
+
+def test_boto3_paginators_walk_query_and_scan_pages(ddb):
+    create(ddb, "paged", range_key=("sk", "N"))
+    put_all(ddb, "paged", [{"pk": {"S": "p"}, "sk": {"N": str(i)}} for i in range(7)])
+    query_pages = list(
+        ddb.get_paginator("query").paginate(
+            TableName="paged",
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": {"S": "p"}},
+            PaginationConfig={"PageSize": 3},
+        )
+    )
+    assert [p["Count"] for p in query_pages] == [3, 3, 1]
+    scan_pages = list(ddb.get_paginator("scan").paginate(TableName="paged", PaginationConfig={"PageSize": 7}))
+    assert [p["Count"] for p in scan_pages] == [7, 0]

@@ -61,6 +61,9 @@ START_KEY_ONE_ROW = "The query can return at most one row and cannot be restarte
 START_KEY_SEGMENT = ("The provided starting key is invalid: Invalid ExclusiveStartKey. Please use "
                      "ExclusiveStartKey with correct Segment. TotalSegments: %d Segment: %d")
 NO_INDEX = "The table does not have the specified index: %s"
+# DynamoDB's reply while a new GSI is backfilling, as applications log it (e.g. split.io's dynamodb search
+# lambda README, "ValidationException: Cannot read from backfilling global secondary index: key-index").
+BACKFILLING = "Cannot read from backfilling global secondary index: %s"
 GSI_CONSISTENT = "Consistent reads are not supported on global secondary indexes"
 GSI_ALL_ATTRIBUTES = (INVALID + "Select type ALL_ATTRIBUTES is not supported for global secondary index %s "
                       "because its projection type is not ALL")
@@ -267,8 +270,10 @@ def _index(t: TableDef, request: dict[str, Any]) -> IndexDef | None:
     if name is None:
         return None
     ix = t.index(name)
-    if ix is None:
+    if ix is None or ix.status == "DELETING":         # a deleting index reads as gone (not confirmed)
         raise ValidationException(NO_INDEX % name)
+    if ix.status == "CREATING" or ix.backfilling:
+        raise ValidationException(BACKFILLING % name)
     if ix in t.gsis and request.get("ConsistentRead"):
         raise ValidationException(GSI_CONSISTENT)
     return ix
