@@ -40,16 +40,18 @@ class Expressions:
         self.request = request
         self.resolver = ex.Resolver(request.get("ExpressionAttributeNames"),
                                     validate_values(request.get("ExpressionAttributeValues")))
+        self.legacy_update = False          # update() came from AttributeUpdates
 
     def condition(self, kind: str = "ConditionExpression") -> Optional[Callable[[Dict], bool]]:
         text = self.request.get(kind)
         if text is not None:
             return self.resolver.condition(ex.parse_condition(text, kind))
-        legacy_param = {"ConditionExpression": "Expected", "FilterExpression": None}.get(kind)
-        if legacy_param and self.request.get(legacy_param):
-            text, names, values = legacy.expected(self.request[legacy_param],
-                                                  self.request.get("ConditionalOperator"))
-            return ex.Resolver(names, validate_values(values)).condition(ex.parse_condition(text, kind))
+        if kind == "ConditionExpression":
+            expected = self.request.get("Expected")
+            if expected:
+                text, names, values = legacy.expected(expected, self.request.get("ConditionalOperator"))
+                return ex.Resolver(names, values).condition(ex.parse_condition(text, kind))
+            legacy.check_conditional_operator(expected, self.request.get("ConditionalOperator"))
         return None
 
     def filter(self, legacy_param: str) -> Optional[Callable[[Dict], bool]]:
@@ -59,8 +61,7 @@ class Expressions:
         if self.request.get(legacy_param):
             text, names, values = legacy.filter_conditions(self.request[legacy_param],
                                                            self.request.get("ConditionalOperator"))
-            return ex.Resolver(names, validate_values(values)).condition(
-                ex.parse_condition(text, "FilterExpression"))
+            return ex.Resolver(names, values).condition(ex.parse_condition(text, "FilterExpression"))
         return None
 
     def projection(self):
@@ -80,7 +81,8 @@ class Expressions:
             text, names, values = legacy.attribute_updates(self.request["AttributeUpdates"])
             if not text:
                 return None
-            return ex.Resolver(names, validate_values(values)).update(ex.parse_update(text))
+            self.legacy_update = True
+            return ex.Resolver(names, values).update(ex.parse_update(text))
         return None
 
     def finish(self) -> None:

@@ -10,11 +10,15 @@ from typing import Any, Dict
 
 from pyddb.api import operation
 from pyddb.api.common import Expressions, consumed, read_units, validate_item, write_units
-from pyddb.errors import ValidationException
+from pyddb.errors import DynamoDBError, ValidationException
+from pyddb.expressions import messages as expression_messages
 from pyddb.model.items import INVALID, check_item_key, check_key, written_bytes
 from pyddb.types import size
 
 _RETURN_ON_FAILURE = "ReturnValuesOnConditionCheckFailure"
+# AttributeUpdates ADD/DELETE on an attribute of another type (dynalite test/updateItem.js, recorded against
+# DynamoDB); an UpdateExpression says "An operand in the update expression has an incorrect data type".
+LEGACY_TYPE_MISMATCH = "Type mismatch for attribute to update"
 
 
 def _items(model):
@@ -100,7 +104,12 @@ def update_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
 
     def build(old):
         base = old if old is not None else dict(key)
-        new = plan.apply(base) if plan is not None else dict(base)
+        try:
+            new = plan.apply(base) if plan is not None else dict(base)
+        except DynamoDBError as e:
+            if exprs.legacy_update and e.message == expression_messages.INCORRECT_DATA_TYPE:
+                raise ValidationException(LEGACY_TYPE_MISMATCH) from None
+            raise
         model.check_index_keys(t, new)
         return new
 
