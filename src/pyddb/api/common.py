@@ -1,11 +1,13 @@
 """What item operations share: a request's expressions (new style or legacy), attribute-value validation with
-DynamoDB's wrapping texts, ReturnValues, and ConsumedCapacity."""
+DynamoDB's wrapping texts, the key-attribute checks on expression paths, and ConsumedCapacity."""
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Iterable, Optional, Set
 
 from pyddb import expressions as ex
 from pyddb.errors import ValidationException
+from pyddb.expressions import ast
+from pyddb.expressions.evaluate import compile_condition
 from pyddb.model import legacy
 from pyddb.types import attrvalue, size
 from pyddb.types.invalid import InvalidValue
@@ -34,18 +36,25 @@ def validate_values(values: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]
 
 
 class Expressions:
-    """One request's expressions through one Resolver (unused placeholders are judged across all of them)."""
+    """One request's expressions through one Resolver (unused placeholders are judged across all of them).
+
+    After condition()/projection()/update(), `nested` maps each of them ("condition", "projection", "update")
+    to the top-level attribute names its paths reach into (a.b, a[0]), for check_key_paths(). `legacy_update`
+    tells whether update() came from AttributeUpdates."""
 
     def __init__(self, request: Dict[str, Any]):
         self.request = request
         self.resolver = ex.Resolver(request.get("ExpressionAttributeNames"),
                                     validate_values(request.get("ExpressionAttributeValues")))
-        self.legacy_update = False          # update() came from AttributeUpdates
+        self.nested: Dict[str, Set[str]] = {}
+        self.legacy_update = False
 
     def condition(self, kind: str = "ConditionExpression") -> Optional[Callable[[Dict], bool]]:
         text = self.request.get(kind)
         if text is not None:
-            return self.resolver.condition(ex.parse_condition(text, kind))
+            tree = self.resolver.condition_tree(ex.parse_condition(text, kind))
+            self.nested["condition"] = nested_names(tree)
+            return compile_condition(tree)
         if kind == "ConditionExpression":
             expected = self.request.get("Expected")
             if expected:
@@ -57,9 +66,12 @@ class Expressions:
     def filter(self, legacy_param: str) -> Optional[Callable[[Dict], bool]]:
         text = self.request.get("FilterExpression")
         if text is not None:
-            return self.resolver.condition(ex.parse_condition(text, "FilterExpression"))
-        if self.request.get(legacy_param):
-            text, names, values = legacy.filter_conditions(self.request[legacy_param],
+            tree = self.resolver.condition_tree(ex.parse_condition(text, "FilterExpression"))
+            self.nested["filter"] = nested_names(tree)
+            return compile_condition(tree)
+        conditions = self.request.get(legacy_param)
+        if conditions:
+            text, names, values = legacy.filter_conditions(conditions,
                                                            self.request.get("ConditionalOperator"))
             return ex.Resolver(names, values).condition(ex.parse_condition(text, "FilterExpression"))
         return None
@@ -67,7 +79,9 @@ class Expressions:
     def projection(self):
         text = self.request.get("ProjectionExpression")
         if text is not None:
-            return self.resolver.projection(ex.parse_projection(text))
+            plan = self.resolver.projection(ex.parse_projection(text))
+            self.nested["projection"] = {p[0] for p in plan.paths if len(p) > 1}
+            return plan
         if self.request.get("AttributesToGet"):
             text, names, _ = legacy.attributes_to_get(self.request["AttributesToGet"])
             return ex.Resolver(names, None).projection(ex.parse_projection(text))
@@ -76,7 +90,9 @@ class Expressions:
     def update(self):
         text = self.request.get("UpdateExpression")
         if text is not None:
-            return self.resolver.update(ex.parse_update(text))
+            plan = self.resolver.update(ex.parse_update(text))
+            self.nested["update"] = nested_names(plan)
+            return plan
         if self.request.get("AttributeUpdates"):
             text, names, values = legacy.attribute_updates(self.request["AttributeUpdates"])
             if not text:
@@ -87,6 +103,60 @@ class Expressions:
 
     def finish(self) -> None:
         self.resolver.check_unused()
+
+
+# ---- key attributes in expression paths -------------------------------------------------------------------
+
+KEY_SCALAR = "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: "
+
+
+def nested_names(node: Any) -> Set[str]:
+    """The top-level attribute names that a resolved condition tree or update plan reaches into."""
+    out: Set[str] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        cls = type(n)
+        if cls is ast.Path:
+            if len(n.elements) > 1:
+                out.add(n.elements[0])
+        elif cls is ast.Literal or n is None:
+            continue
+        elif cls is ast.Compare or cls is ast.Arith:
+            stack += (n.left, n.right)
+        elif cls is ast.And or cls is ast.Or:
+            stack += n.operands
+        elif cls is ast.Not:
+            stack.append(n.operand)
+        elif cls is ast.Call:
+            stack += n.args
+        elif cls is ast.Between:
+            stack += (n.operand, n.low, n.high)
+        elif cls is ast.In:
+            stack.append(n.operand)
+            stack += n.choices
+        elif cls is ast.SetAction or cls is ast.AddAction or cls is ast.DeleteAction:
+            stack += (n.path, n.value)
+        elif cls is ast.RemoveAction:
+            stack.append(n.path)
+        elif hasattr(n, "actions"):                     # an UpdatePlan
+            stack += n.actions
+    return out
+
+
+def check_key_paths(t, names: Optional[Iterable[str]]) -> None:
+    """No expression may reach into a key attribute of the table or of an index ("Key: pk" before
+    "IndexKey: gk"; DynamoDB Local LocalDBValidatorUtils.validateNoNestedAccessToKeyAttributeInExpression,
+    the table's keys, then each LSI's, then each GSI's; dynalite test/getItem.js for the texts)."""
+    if not names:
+        return
+    for name in t.key_names:
+        if name in names:
+            raise ValidationException(KEY_SCALAR + "Key: " + name)
+    for ix in t.lsis + t.gsis:
+        for name in ix.key_names:
+            if name in names:
+                raise ValidationException(KEY_SCALAR + "IndexKey: " + name)
 
 
 def consumed(request: Dict[str, Any], table: str, units: float, *, read: bool = False, split: bool = False,

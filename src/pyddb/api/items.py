@@ -2,27 +2,55 @@
 
 Order (dynalite validations/<op>.js and actions/<op>.js, which reproduce DynamoDB): shapes and cross-field
 rules (api.dispatch) -> attribute values of Item/Key -> expressions (parse, resolve, unused placeholders) ->
-the table (ResourceNotFoundException) -> key against the schema -> the write (condition, limits, one batch).
+the table (ResourceNotFoundException) -> key against the schema -> paths into key attributes -> UpdateItem's
+static checks (key attributes updated, paths into key attributes) -> the write (condition,
+then applying the update and its checks, limits, one batch).
+
+UPDATEITEM AFTER APPLYING (a rejection here still writes nothing: it is raised inside the model's plan)
+    1. legacy AttributeUpdates ADD/DELETE on an attribute of another type: "Type mismatch for attribute to
+       update" (dynalite test/updateItem.js, recorded against DynamoDB);
+    2. nesting deeper than 32 levels, for updates through a nested path (the only way an update deepens an
+       attribute beyond what its values were validated for);
+    3. the item size: see UPDATE SIZE;
+    4. the index key values of the new item (model/indexes.py X3).
+
+UPDATE SIZE (nubo-db/dynamodb-conformance tests/tier3/limits/itemSizeBySurface.test.ts, measured against
+DynamoDB in eu-west-2, 2026-08-18/19): an UpdateExpression is refused with "Item size to update has
+exceeded the maximum allowed size" when max(finished item, written + action cost) > 409,600, where
+`written` is the size (name and value) of each top-level attribute the update writes, as it is in the new
+item, and the action cost is 3 plus 19 per SET/ADD (one more for a SET through a list index) and 2 per
+REMOVE/DELETE. So an item of exactly 400 KB is refused at a key shorter than about 20 bytes. (Measured for
+one SET through one list index; "one more per SET with any list index" is the reading used here.
+Transactions and AttributeUpdates measure the finished item only.)
 """
 from __future__ import annotations
 
 from typing import Any, Dict
 
 from pyddb.api import operation
-from pyddb.api.common import Expressions, consumed, read_units, validate_item, write_units
+from pyddb.api.common import Expressions, check_key_paths, consumed, read_units, validate_item, write_units
 from pyddb.errors import DynamoDBError, ValidationException
+from pyddb.expressions import ast
 from pyddb.expressions import messages as expression_messages
 from pyddb.model.items import INVALID, check_item_key, check_key, written_bytes
-from pyddb.types import size
+from pyddb.types import attrvalue, size
+from pyddb.types.invalid import InvalidValue
 
 _RETURN_ON_FAILURE = "ReturnValuesOnConditionCheckFailure"
-# AttributeUpdates ADD/DELETE on an attribute of another type (dynalite test/updateItem.js, recorded against
-# DynamoDB); an UpdateExpression says "An operand in the update expression has an incorrect data type".
+
 LEGACY_TYPE_MISMATCH = "Type mismatch for attribute to update"
+UPDATE_BASE_COST = 3
+SET_ADD_COST = 19
+REMOVE_DELETE_COST = 2
 
 
-def _items(model):
-    return model.items
+def _wants_capacity(request: Dict[str, Any]) -> bool:
+    return request.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES")
+
+
+def _write_capacity(request: Dict[str, Any], t, old, new) -> Dict[str, Any]:
+    """ConsumedCapacity of a single-item write."""
+    return consumed(request, t.name, write_units(written_bytes(old, new)))
 
 
 @operation("GetItem")
@@ -32,15 +60,15 @@ def get_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
     projection = exprs.projection()
     exprs.finish()
     t = model.table(request["TableName"], "GetItem")
+    check_key_paths(t, exprs.nested.get("projection"))
     pk, sk = check_key(t, key)
     item = model.items.get(t, pk, sk)
     out: Dict[str, Any] = {}
     if item is not None:
         out["Item"] = projection.apply(item) if projection is not None else item
-    if request.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES"):
-        out["ConsumedCapacity"] = consumed(
-            request, t.name, read_units(size.item_size(item) if item else 0, bool(request.get("ConsistentRead"))),
-            read=True)
+    if _wants_capacity(request):
+        units = read_units(size.item_size(item) if item else 0, bool(request.get("ConsistentRead")))
+        out["ConsumedCapacity"] = consumed(request, t.name, units, read=True)
     return out
 
 
@@ -54,14 +82,15 @@ def put_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
     t = model.table(request["TableName"], "PutItem")
     pk, sk = check_item_key(t, item)
     model.check_index_keys(t, item)
+    check_key_paths(t, exprs.nested.get("condition"))
     old, new = model.items.write(
         t, pk, sk, lambda old: item, condition,
         return_old_on_failure=request.get(_RETURN_ON_FAILURE) == "ALL_OLD")
     out: Dict[str, Any] = {}
     if request.get("ReturnValues") == "ALL_OLD" and old:
         out["Attributes"] = old
-    if request.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES"):
-        out["ConsumedCapacity"] = consumed(request, t.name, write_units(written_bytes(old, new)))
+    if _wants_capacity(request):
+        out["ConsumedCapacity"] = _write_capacity(request, t, old, new)
     return out
 
 
@@ -76,15 +105,48 @@ def delete_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
         raise ValidationException("ReturnValues can only be ALL_OLD or NONE")
     t = model.table(request["TableName"], "DeleteItem")
     pk, sk = check_key(t, key)
+    check_key_paths(t, exprs.nested.get("condition"))
     old, new = model.items.write(
         t, pk, sk, lambda old: None, condition,
         return_old_on_failure=request.get(_RETURN_ON_FAILURE) == "ALL_OLD")
     out: Dict[str, Any] = {}
     if rv == "ALL_OLD" and old:
         out["Attributes"] = old
-    if request.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES"):
-        out["ConsumedCapacity"] = consumed(request, t.name, write_units(written_bytes(old, new)))
+    if _wants_capacity(request):
+        out["ConsumedCapacity"] = _write_capacity(request, t, old, new)
     return out
+
+
+# ---- UpdateItem -----------------------------------------------------------------------------------------
+
+def _written_size_and_cost(plan, new: Dict[str, Any]) -> int:
+    """UPDATE SIZE: the attributes the update writes, plus what its actions cost."""
+    cost = UPDATE_BASE_COST
+    for action in plan.actions:
+        if type(action) in (ast.SetAction, ast.AddAction):
+            cost += SET_ADD_COST
+            if type(action) is ast.SetAction and any(type(e) is int for e in action.path.elements):
+                cost += 1
+        else:
+            cost += REMOVE_DELETE_COST
+    written = 0
+    for name in plan.top_level_names():
+        av = new.get(name)
+        if av is not None:
+            written += size.item_size({name: av})
+    return written + cost
+
+
+def _check_nesting(plan, new: Dict[str, Any]) -> None:
+    deepened = {a.path.elements[0] for a in plan.actions
+                if len(a.path.elements) > 1 and type(a) is not ast.RemoveAction}
+    for name in deepened:
+        av = new.get(name)
+        if av is not None:
+            try:
+                attrvalue.validate(av)
+            except InvalidValue as e:
+                raise ValidationException(e.message) from None
 
 
 @operation("UpdateItem")
@@ -94,22 +156,33 @@ def update_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
     condition = exprs.condition()            # UpdateItem reports ConditionExpression errors first
     plan = exprs.update()
     exprs.finish()
+    legacy = exprs.legacy_update
     t = model.table(request["TableName"], "UpdateItem")
     pk, sk = check_key(t, key)
+    check_key_paths(t, exprs.nested.get("condition"))
     if plan is not None:
         for name in plan.top_level_names():
             if name in t.key_names:
-                raise ValidationException(INVALID + "Cannot update attribute %s. This attribute is part of the key"
-                                          % name)
+                raise ValidationException(
+                    INVALID + "Cannot update attribute %s. This attribute is part of the key" % name)
+        check_key_paths(t, exprs.nested.get("update"))
 
     def build(old):
         base = old if old is not None else dict(key)
+        if plan is None:
+            return dict(base)
         try:
-            new = plan.apply(base) if plan is not None else dict(base)
+            new = plan.apply(base)
         except DynamoDBError as e:
-            if exprs.legacy_update and e.message == expression_messages.INCORRECT_DATA_TYPE:
+            if legacy and e.message == expression_messages.INCORRECT_DATA_TYPE:
                 raise ValidationException(LEGACY_TYPE_MISMATCH) from None
             raise
+        _check_nesting(plan, new)
+        measured = size.item_size(new)
+        if not legacy:
+            measured = max(measured, _written_size_and_cost(plan, new))
+        if measured > size.MAX_ITEM_SIZE:
+            raise ValidationException(size.ITEM_TOO_LARGE_UPDATE)
         model.check_index_keys(t, new)
         return new
 
@@ -128,6 +201,6 @@ def update_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
             projected = plan.project(src)
             if projected:
                 out["Attributes"] = projected
-    if request.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES"):
-        out["ConsumedCapacity"] = consumed(request, t.name, write_units(written_bytes(old, new)))
+    if _wants_capacity(request):
+        out["ConsumedCapacity"] = _write_capacity(request, t, old, new)
     return out
