@@ -3,16 +3,20 @@
 Order (dynalite validations/<op>.js and actions/<op>.js, which reproduce DynamoDB): shapes and cross-field
 rules (api.dispatch) -> attribute values of Item/Key -> expressions (parse, resolve, unused placeholders) ->
 the table (ResourceNotFoundException) -> key against the schema -> paths into key attributes -> UpdateItem's
-static checks (key attributes updated, paths into key attributes) -> the write (condition,
+static checks (key attributes updated, index key types, paths into key attributes) -> the write (condition,
 then applying the update and its checks, limits, one batch).
 
 UPDATEITEM AFTER APPLYING (a rejection here still writes nothing: it is raised inside the model's plan)
-    1. legacy AttributeUpdates ADD/DELETE on an attribute of another type: "Type mismatch for attribute to
+    1. an index key SET from a value whose type only the item tells (a path, if_not_exists) that comes out
+       of the wrong type: "The update expression attempted to update the secondary index key to unsupported
+       type" (dynalite actions/updateItem.js; DynamoDB Local UPDATING_INDEX_KEY_TYPE_MISMATCH);
+    2. legacy AttributeUpdates ADD/DELETE on an attribute of another type: "Type mismatch for attribute to
        update" (dynalite test/updateItem.js, recorded against DynamoDB);
-    2. nesting deeper than 32 levels, for updates through a nested path (the only way an update deepens an
+    3. nesting deeper than 32 levels, for updates through a nested path (the only way an update deepens an
        attribute beyond what its values were validated for);
-    3. the item size: see UPDATE SIZE;
-    4. the index key values of the new item (model/indexes.py X3).
+    4. the item size: see UPDATE SIZE;
+    5. an empty S/B index key value: EMPTY_INDEX_KEY_UPDATE (UpdateItem's own text), then the rest of the
+       index key checks of the new item (model/indexes.py X3).
 
 UPDATE SIZE (nubo-db/dynamodb-conformance tests/tier3/limits/itemSizeBySurface.test.ts, measured against
 DynamoDB in eu-west-2, 2026-08-18/19): an UpdateExpression is refused with "Item size to update has
@@ -25,19 +29,26 @@ Transactions and AttributeUpdates measure the finished item only.)
 """
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from pyddb.api import operation
 from pyddb.api.common import Expressions, check_key_paths, consumed, read_units, validate_item, write_units
 from pyddb.errors import DynamoDBError, ValidationException
 from pyddb.expressions import ast
 from pyddb.expressions import messages as expression_messages
-from pyddb.model.items import INVALID, check_item_key, check_key, written_bytes
+from pyddb.model.items import INVALID, check_item_key, check_key, index_write_units, written_bytes
 from pyddb.types import attrvalue, size
 from pyddb.types.invalid import InvalidValue
 
 _RETURN_ON_FAILURE = "ReturnValuesOnConditionCheckFailure"
 
+UNSUPPORTED_INDEX_KEY_TYPE = ("The update expression attempted to update the secondary index key to "
+                              "unsupported type")
+# nubo-db/dynamodb-conformance transactWriteItems.test.ts (an Update, captured in four regions, 2026) and moto
+# ("AWS has a different message for empty index keys"): no IndexName/IndexKey, unlike PutItem's text.
+EMPTY_INDEX_KEY_UPDATE = ("One or more parameter values are not valid. The update expression attempted to "
+                          "update a secondary index key to a value that is not supported. The AttributeValue "
+                          "for a key attribute cannot contain an empty %s value.")
 LEGACY_TYPE_MISMATCH = "Type mismatch for attribute to update"
 UPDATE_BASE_COST = 3
 SET_ADD_COST = 19
@@ -49,8 +60,11 @@ def _wants_capacity(request: Dict[str, Any]) -> bool:
 
 
 def _write_capacity(request: Dict[str, Any], t, old, new) -> Dict[str, Any]:
-    """ConsumedCapacity of a single-item write."""
-    return consumed(request, t.name, write_units(written_bytes(old, new)))
+    """ConsumedCapacity of a single-item write: the table's units plus each index's, folded into the total."""
+    table_units = write_units(written_bytes(old, new))
+    index_units = index_write_units(t, old, new)
+    total = table_units + sum(u for group in index_units.values() for u in group.values())
+    return consumed(request, t.name, total, index_units=index_units)
 
 
 @operation("GetItem")
@@ -119,6 +133,67 @@ def delete_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
 
 # ---- UpdateItem -----------------------------------------------------------------------------------------
 
+def _index_key_types(t) -> Dict[str, list]:
+    """index key attribute name -> [(IndexDef, declared type)], in check_index_keys' order (LSIs, GSIs)."""
+    out: Dict[str, list] = {}
+    for ix in t.lsis + t.gsis:
+        for ka in (ix.hash_key, ix.range_key):
+            if ka is not None:
+                out.setdefault(ka.name, []).append((ix, ka.type))
+    return out
+
+
+def _static_type(action) -> Optional[str]:
+    """The type an action writes, when the expression alone tells it (dynalite's section.attrType)."""
+    value = action.value if not isinstance(action, ast.RemoveAction) else None
+    cls = type(value)
+    if cls is ast.Literal:
+        return attrvalue.value_type(value.av)
+    if cls is ast.Arith:
+        return "N"
+    if cls is ast.Call and value.name == "list_append":
+        return "L"
+    return None
+
+
+def _check_index_key_types(t, request: Dict[str, Any], plan, legacy: bool) -> None:
+    """An index key attribute written with a value of the wrong type, known before the item is read
+    (dynalite db/index.js validateUpdates: "Type mismatch for Index Key ...")."""
+    keys = _index_key_types(t)
+    if not keys:
+        return
+    if legacy:
+        written = {name: attrvalue.value_type(spec["Value"])
+                   for name, spec in (request.get("AttributeUpdates") or {}).items()
+                   if isinstance(spec, dict) and spec.get("Value")}
+    else:
+        written = {}
+        for action in plan.actions:
+            elements = action.path.elements
+            if len(elements) == 1 and elements[0] in keys and elements[0] not in written:
+                actual = _static_type(action)
+                if actual is not None:
+                    written[elements[0]] = actual
+    for name, actual in written.items():
+        for ix, declared in keys.get(name, ()):
+            if actual != declared:
+                raise ValidationException(
+                    INVALID + "Type mismatch for Index Key %s Expected: %s Actual: %s IndexName: %s"
+                    % (name, declared, actual, ix.name))
+
+
+def _dynamic_index_key_sets(t, plan):
+    """(name, declared type) of the index key attributes a SET writes from a value only the item tells."""
+    keys = _index_key_types(t)
+    out = []
+    for action in plan.actions:
+        elements = action.path.elements
+        if (type(action) is ast.SetAction and len(elements) == 1 and elements[0] in keys
+                and _static_type(action) is None):
+            out.append((elements[0], keys[elements[0]][0][1]))
+    return out
+
+
 def _written_size_and_cost(plan, new: Dict[str, Any]) -> int:
     """UPDATE SIZE: the attributes the update writes, plus what its actions cost."""
     cost = UPDATE_BASE_COST
@@ -165,7 +240,10 @@ def update_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
             if name in t.key_names:
                 raise ValidationException(
                     INVALID + "Cannot update attribute %s. This attribute is part of the key" % name)
+        _check_index_key_types(t, request, plan, legacy)
         check_key_paths(t, exprs.nested.get("update"))
+    dynamic_keys = _dynamic_index_key_sets(t, plan) if plan is not None and not legacy else ()
+    index_keys = _index_key_types(t)
 
     def build(old):
         base = old if old is not None else dict(key)
@@ -177,12 +255,20 @@ def update_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
             if legacy and e.message == expression_messages.INCORRECT_DATA_TYPE:
                 raise ValidationException(LEGACY_TYPE_MISMATCH) from None
             raise
+        for name, declared in dynamic_keys:
+            av = new.get(name)
+            if av is not None and attrvalue.value_type(av) != declared:
+                raise ValidationException(UNSUPPORTED_INDEX_KEY_TYPE)
         _check_nesting(plan, new)
         measured = size.item_size(new)
         if not legacy:
             measured = max(measured, _written_size_and_cost(plan, new))
         if measured > size.MAX_ITEM_SIZE:
             raise ValidationException(size.ITEM_TOO_LARGE_UPDATE)
+        for name, declared in index_keys.items():
+            av = new.get(name)
+            if av is not None and declared[0][1] in av and len(av[declared[0][1]]) == 0:
+                raise ValidationException(EMPTY_INDEX_KEY_UPDATE % ("string" if "S" in av else "binary"))
         model.check_index_keys(t, new)
         return new
 
