@@ -183,7 +183,7 @@ def test_numbers_sort_numerically_not_as_text(ddb):
     assert [i["sk"]["N"] for i in got["Items"]] == ["0.5", "9", "10", "100"]
 
 
-def test_hash_only_table_query_returns_the_one_item(ddb):
+def test_hash_only_table_query_returns_the_one_item_and_no_start_key_even_on_limit(ddb):
     create(ddb, "hashonly", range_key=None)
     put_all(ddb, "hashonly", [{"pk": {"S": k}, "v": {"N": "1"}} for k in "abc"])
     got = strip(
@@ -194,6 +194,16 @@ def test_hash_only_table_query_returns_the_one_item(ddb):
         )
     )
     assert got == {"Items": [{"pk": {"S": "b"}, "v": {"N": "1"}}], "Count": 1, "ScannedCount": 1}
+    # at most one item: never a LastEvaluatedKey, even when Limit is reached (DynamoDB Local QueryFunction)
+    limited = strip(
+        ddb.query(
+            TableName="hashonly",
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": {"S": "b"}},
+            Limit=1,
+        )
+    )
+    assert limited == got
     assert strip(
         ddb.query(
             TableName="hashonly",
@@ -406,10 +416,12 @@ def test_lsi_select_all_attributes_fetches_the_table_item_and_charges_both(ddb):
         key=lambda i: (Decimal(i["l"]["N"]), i["sk"]["S"]),
     )
     assert got["Items"] == want
+    # the index entries are one contiguous read (1 unit); each of the 8 items fetched from the table is
+    # rounded up on its own (DynamoDB Local computeCapacityRandom)
     assert got["ConsumedCapacity"] == {
         "TableName": INDEXED,
-        "CapacityUnits": 2.0,
-        "Table": {"CapacityUnits": 1.0},
+        "CapacityUnits": 9.0,
+        "Table": {"CapacityUnits": 8.0},
         "LocalSecondaryIndexes": {"byLsi": {"CapacityUnits": 1.0}},
     }
 
@@ -432,19 +444,28 @@ def test_lsi_projection_of_an_attribute_it_does_not_hold_is_read_from_the_table(
     assert got["Items"] == [{"y": i["y"], "l": i["l"]} for i in want]
 
 
-def test_lsi_filter_on_an_attribute_it_does_not_hold_sees_the_table_item(ddb):
+def test_a_filter_on_an_index_may_name_only_attributes_it_projects(ddb):
     items = make_indexed(ddb)
+    request = {"TableName": INDEXED, "KeyConditionExpression": "pk = :p", "IndexName": "byLsi"}
+    assert fails(
+        ddb.query,
+        **request,
+        FilterExpression="y >= :y AND x = :x OR attribute_exists(l2)",
+        ExpressionAttributeValues={":p": {"S": "p0"}, ":y": {"N": "12"}, ":x": {"S": "a"}},
+    ) == (
+        "ValidationException",
+        "One or more parameter values were invalid: Secondary index byLsi does not project one or more "
+        "filter attributes: [l2, x, y]",
+    )
     got = strip(
         ddb.query(
-            TableName=INDEXED,
-            IndexName="byLsi",
-            KeyConditionExpression="pk = :p",
+            **dict(request, IndexName="byLAll"),
             FilterExpression="y >= :y",
             ExpressionAttributeValues={":p": {"S": "p0"}, ":y": {"N": "12"}},
         )
     )
     assert {table_key(i) for i in got["Items"]} == {
-        table_key(i) for i in items if i["pk"]["S"] == "p0" and "l" in i and int(i["y"]["N"]) >= 12
+        table_key(i) for i in items if i["pk"]["S"] == "p0" and "l2" in i and int(i["y"]["N"]) >= 12
     }
 
 
@@ -726,9 +747,9 @@ def test_capacity_is_the_rounded_sum_of_item_sizes_read_whatever_the_filter_and_
     assert ddb.query(**base, Limit=1)["ConsumedCapacity"]["CapacityUnits"] == 0.5
     indexes = ddb.query(**dict(base, ReturnConsumedCapacity="INDEXES"))["ConsumedCapacity"]
     assert indexes == {"TableName": "cap", "CapacityUnits": 1.0, "Table": {"CapacityUnits": 1.0}}
-    # an empty read is charged one unit, as a GetItem of a missing item (not confirmed for Query)
+    # nothing read costs nothing (DynamoDB Local computeCapacityContiguous, dynalite queryTable)
     empty = ddb.query(**dict(base, ExpressionAttributeValues={":p": {"S": "none"}}))
-    assert empty["ConsumedCapacity"]["CapacityUnits"] == 0.5
+    assert empty["ConsumedCapacity"] == {"TableName": "cap", "CapacityUnits": 0.0}
     assert "ConsumedCapacity" not in ddb.query(**dict(base, ReturnConsumedCapacity="NONE"))
 
 
@@ -916,6 +937,19 @@ QUERY_ERRORS = [
     (
         dict(TableName=INDEXED, KeyConditions=kc(pk=("EQ", {"S": "a"})), AttributesToGet=["x", "y", "x"]),
         "One or more parameter values were invalid: Duplicate value in attribute name: x",
+    ),
+    (
+        dict(TableName=INDEXED, KeyConditions=kc(pk=("EQ", {"S": "a"})), ConditionalOperator="OR"),
+        "ConditionalOperator cannot be used without Filter or Expected",
+    ),
+    (
+        dict(
+            TableName=INDEXED,
+            KeyConditions=kc(pk=("EQ", {"S": "a"})),
+            QueryFilter=kc(x=("NULL",)),
+            ConditionalOperator="AND",
+        ),
+        "ConditionalOperator can only be used when Filter or Expected has two or more elements",
     ),
     # filters and paths
     (

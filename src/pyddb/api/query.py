@@ -22,8 +22,9 @@ DynamoDB; the Select texts from tests run against DynamoDB by LocalStack and nub
            size), then its key condition (missed / not indexable / type / not supported); then the table
            key inside ExclusiveStartKey ("The provided starting key is invalid: <text>"); then the start
            key against the conditions; nested paths into key attributes in the projection; key attributes
-           in the filter; Select ALL_ATTRIBUTES on a GSI that does not project ALL; nested key paths in the
-           filter; projected attributes of a GSI.
+           in the filter; filter attributes the index does not project (DynamoDB Local QueryFunction); Select
+           ALL_ATTRIBUTES on a GSI that does not project ALL; nested key paths in the filter; projected
+           attributes of a GSI. A Query of a table without a sort key never returns LastEvaluatedKey.
            (A KeyConditionExpression's own checks of both key attributes run together, between the hash
            and the range attribute's start-key checks: pyddb deviates from dynalite only when both a range
            condition and the start key's range value are wrong.)
@@ -38,11 +39,12 @@ from typing import Any
 
 from pyddb import expressions as ex
 from pyddb.api import operation
-from pyddb.api.common import Expressions, consumed
+from pyddb.api.common import Expressions, check_key_paths, consumed
 from pyddb.errors import ValidationException
 from pyddb.expressions import ast
 from pyddb.expressions import messages as msg
 from pyddb.expressions.evaluate import compile_condition
+from pyddb.model import legacy
 from pyddb.model import query as q
 from pyddb.model.items import MISMATCH, check_key
 from pyddb.model.schema import IndexDef, KeyAttr, TableDef
@@ -71,10 +73,11 @@ GSI_ALL_ATTRIBUTES = (INVALID + "Select type ALL_ATTRIBUTES is not supported for
 # INCLUDE GSI (a dynamodb-local probe recorded in a DynamoDB emulator's design notes, "M6B"); the same text
 # for PartiQL is asserted against DynamoDB by nubo-db/dynamodb-conformance partiqlIndexQualifier.test.ts.
 GSI_NOT_PROJECTED = INVALID + "Global secondary index %s does not project [%s]"
+# DynamoDB Local QueryFunction.validateQueryFilterAndFilterExprOnIndex (the list sorted, as Java prints it);
+# the same text for PartiQL is asserted against DynamoDB by nubo-db/dynamodb-conformance.
+FILTER_NOT_PROJECTED = INVALID + "Secondary index %s does not project one or more filter attributes: [%s]"
 NOT_INDEXABLE = "Attempted conditional constraint is not an indexable operation"
 FILTER_KEY = "%s can only contain non-primary key attributes: Primary key attribute: %s"
-NESTED_KEY = ("Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: "
-              "%s: %s")
 # validateConditions (dynalite validations/index.js; test/query.js, test/scan.js)
 ARG_COUNT = INVALID + "Invalid number of argument(s) for the %s ComparisonOperator"
 SAME_TYPE = INVALID + "AttributeValues inside AttributeValueList must be of same type"
@@ -254,6 +257,8 @@ class _Request:
             self.filter = compile_condition(tree)
             self.filter_paths = _paths(tree, [])
         else:
+            # ConditionalOperator needs a QueryFilter/ScanFilter of two or more conditions (model/legacy.py)
+            legacy.check_conditional_operator(request.get(legacy_filter), request.get("ConditionalOperator"))
             self.filter = exprs.filter(legacy_filter)
             if self.filter is not None:
                 self.filter_word = legacy_filter
@@ -378,19 +383,9 @@ def _check_start_against_condition(start: dict[str, Any], kc: ex.KeyCondition) -
 
 
 def _check_nested_key_paths(t: TableDef, paths) -> None:
-    """dynalite db/index.js validateKeyPaths: no '.' or '[]' below a key attribute of the table or of an
-    index (table keys first, then GSIs and LSIs, each list from its last index, as traverseIndexes)."""
-    heads = {p[0] for p in paths if len(p) > 1}
-    if not heads:
-        return
-    for name in t.key_names:
-        if name in heads:
-            raise ValidationException(NESTED_KEY % ("Key", name))
-    for ix in list(reversed(t.gsis)) + list(reversed(t.lsis)):
-        names = ix.key_names if ix in t.gsis else ix.key_names[1:]
-        for name in names:
-            if name in heads:
-                raise ValidationException(NESTED_KEY % ("IndexKey", name))
+    """No '.' or '[]' below a key attribute of the table or of an index (api/common.py check_key_paths,
+    which every operation shares; dynalite db/index.js validateKeyPaths for Query and Scan)."""
+    check_key_paths(t, {p[0] for p in paths if len(p) > 1})
 
 
 def _projected_names(t: TableDef, ix: IndexDef) -> set | None:
@@ -401,6 +396,18 @@ def _projected_names(t: TableDef, ix: IndexDef) -> set | None:
     if ix.projection_type == "INCLUDE":
         names |= set(ix.non_key_attributes)
     return names
+
+
+def _check_filter_projected(t: TableDef, ix: IndexDef | None, r: _Request) -> None:
+    """A Query's filter may name only attributes its index holds."""
+    if ix is None or not r.filter_paths:
+        return
+    held = _projected_names(t, ix)
+    if held is None:
+        return
+    missing = sorted({p[0] for p in r.filter_paths} - held)
+    if missing:
+        raise ValidationException(FILTER_NOT_PROJECTED % (ix.name, ", ".join(missing)))
 
 
 def _check_gsi_select(t: TableDef, ix: IndexDef | None, request: dict[str, Any]) -> None:
@@ -427,15 +434,15 @@ def _check_gsi_projection(t: TableDef, ix: IndexDef | None, r: _Request) -> None
 
 def _lsi_fetch(model, t: TableDef, ix: IndexDef | None, r: _Request, select: str):
     """For an LSI that does not project everything asked for, a function entry -> (table item, stored
-    length): DynamoDB fetches the item from the table for Select ALL_ATTRIBUTES and for projected or
-    filtered attributes the index does not hold (Developer Guide, LSI.html "Attribute projections")."""
+    length): DynamoDB fetches the item from the table for Select ALL_ATTRIBUTES and for projected
+    attributes the index does not hold (Developer Guide, LSI.html "Attribute projections"). A filter sees
+    what was read (a Query's filter may only name projected attributes: _check_filter_projected)."""
     if ix is None or ix not in t.lsis:
         return None
     held = _projected_names(t, ix)
     if held is None:
         return None
-    needed = select == "ALL_ATTRIBUTES" or any(
-        p[0] not in held for p in list(r.projection_paths) + r.filter_paths)
+    needed = select == "ALL_ATTRIBUTES" or any(p[0] not in held for p in r.projection_paths)
     if not needed:
         return None
     engine, keyspace, key_bytes, unpack = model.engine, t.keyspace, t.key_bytes, codec.unpackb
@@ -447,11 +454,6 @@ def _lsi_fetch(model, t: TableDef, ix: IndexDef | None, r: _Request, select: str
             return None, 0
         return unpack(raw), len(raw)
     return fetch
-
-
-def _units(nbytes: int, consistent: bool) -> float:
-    units = -(-nbytes // 4096)
-    return float(units) if consistent else units * 0.5
 
 
 def _respond(request: dict[str, Any], t: TableDef, ix: IndexDef | None, r: _Request, page: q.Page,
@@ -470,15 +472,14 @@ def _respond(request: dict[str, Any], t: TableDef, ix: IndexDef | None, r: _Requ
         out["LastEvaluatedKey"] = {n: last[n] for n in key_names}
     if request.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES"):
         consistent = bool(request.get("ConsistentRead"))
-        # (P4) the keyspace read costs at least one unit (as a GetItem of a missing item does; not
-        # confirmed for an empty Query/Scan); a table fetch behind an LSI costs what it read
-        primary = size.read_units(page.read_bytes, consistent)
-        fetched = _units(page.fetched_bytes, consistent)
+        half = 1.0 if consistent else 0.5
+        read = -(-page.read_bytes // 4096) * half        # (P4) nothing read costs nothing
+        fetched = page.fetched_blocks * half
         index_units = None
         if ix is not None:
             group = "GlobalSecondaryIndexes" if ix in t.gsis else "LocalSecondaryIndexes"
-            index_units = {group: {ix.name: primary}}
-        out["ConsumedCapacity"] = consumed(request, t.name, primary + fetched, read=True,
+            index_units = {group: {ix.name: read}}
+        out["ConsumedCapacity"] = consumed(request, t.name, read + fetched, read=True,
                                            index_units=index_units)
     return out
 
@@ -523,6 +524,7 @@ def query(model, request: dict[str, Any]) -> dict[str, Any]:
         for name in schema.key_names:
             if name in referenced:
                 raise ValidationException(FILTER_KEY % (r.filter_word, name))
+    _check_filter_projected(t, ix, r)
     _check_gsi_select(t, ix, request)
     _check_nested_key_paths(t, r.filter_paths)
     _check_gsi_projection(t, ix, r)
@@ -537,6 +539,8 @@ def query(model, request: dict[str, Any]) -> dict[str, Any]:
                         request.get("Limit"))
     select = _select(request, ix, r)
     page = _page(model, t, ix, r, request, rows, select)
+    if ix is None and t.range_key is None:
+        page.last = None     # one item at most: never restartable (DynamoDB Local QueryFunction)
     return _respond(request, t, ix, r, page, select != "COUNT", key_names)
 
 

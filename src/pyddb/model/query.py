@@ -58,9 +58,11 @@ DynamoDB)
          in a {"T": v} map of at least 3 bytes of overhead, which covers what the size rules add for list
          and map members), so a page never holds more than 1 MB of item-size bytes. Measuring the stored
          length costs one len() per item; the item size is computed only when capacity is asked for.
-    (P4) Capacity is computed from item sizes (types/size.py): the sizes of all items read, summed per
-         keyspace, then rounded up to 4 KB (api/query.py). An LSI read that fetches the whole item from the
-         table adds the table item's size to the table's share.
+    (P4) Capacity is computed from item sizes (types/size.py): the sizes of all items read from the
+         keyspace are summed, then rounded up to 4 KB (api/query.py); nothing read costs nothing. An LSI
+         read that fetches items from the table adds, for the table, each fetched item's size rounded up to
+         4 KB on its own (DynamoDB Local ConsumedCapacityUtils: computeCapacityContiguous for the page,
+         computeCapacityRandom for the fetches; dynalite db/index.js queryTable).
     (P5) A page decodes each stored value once (codec.unpackb, one C call) and keeps the dicts it gets; the
          cyclic garbage collector is paused while the page loop runs. Decoded items hold no reference
          cycles, and a collector running every 700 allocations would walk the growing page again and
@@ -146,18 +148,19 @@ def segment_range(segment: int, total: int) -> tuple[int, int]:
 class Page:
     """One page read: the items that passed the filter (or just their count), what was read, where it
     stopped. `last` is the last item read (decoded, before projection) when the page ended on Limit or
-    on the 1 MB size (P2), else None. `read_bytes` / `fetched_bytes` are item sizes (types/size.py) of
-    everything read from the keyspace / fetched from the table, computed only when `measure` was set."""
+    on the 1 MB size (P2), else None. Computed only when `measure` was set (P4): `read_bytes`, the summed
+    item sizes (types/size.py) of everything read from the keyspace, and `fetched_blocks`, the 4 KB
+    blocks of the items fetched from the table, each item rounded up on its own."""
 
-    __slots__ = ("count", "fetched_bytes", "items", "last", "read_bytes", "scanned")
+    __slots__ = ("count", "fetched_blocks", "items", "last", "read_bytes", "scanned")
 
-    def __init__(self, items, count, scanned, last, read_bytes, fetched_bytes):
+    def __init__(self, items, count, scanned, last, read_bytes, fetched_blocks):
         self.items = items
         self.count = count
         self.scanned = scanned
         self.last = last
         self.read_bytes = read_bytes
-        self.fetched_bytes = fetched_bytes
+        self.fetched_blocks = fetched_blocks
 
 
 def read_page(rows: Iterator[tuple], limit: int | None, test: Callable[[Item], bool] | None,
@@ -186,7 +189,7 @@ def _read_measured(rows, limit, test, keep_items: bool, measure: bool, fetch) ->
     unpack = codec.unpackb
     item_size = size.item_size
     items: list[Item] = []
-    count = scanned = nbytes = read_bytes = fetched_bytes = 0
+    count = scanned = nbytes = read_bytes = fetched_blocks = 0
     last = None
     for row in rows:
         raw = row[-1]
@@ -201,7 +204,7 @@ def _read_measured(rows, limit, test, keep_items: bool, measure: bool, fetch) ->
                 item = full
                 nbytes += stored
                 if measure:
-                    fetched_bytes += item_size(full)
+                    fetched_blocks += -(-item_size(full) // 4096)
         if test is None or test(item):
             count += 1
             if keep_items:
@@ -209,7 +212,7 @@ def _read_measured(rows, limit, test, keep_items: bool, measure: bool, fetch) ->
         if scanned == limit or nbytes >= PAGE_BYTES:
             last = item
             break
-    return Page(items, count, scanned, last, read_bytes, fetched_bytes)
+    return Page(items, count, scanned, last, read_bytes, fetched_blocks)
 
 
 CHUNK = 256   # rows taken from the engine iterator per step of _read_plain
