@@ -11,6 +11,13 @@ INVARIANTS
     (T2) Reads and writes of one table's items are serialised by the table's lock only for the
          read-check-write of a conditional operation; the durability wait happens after the lock is released
          so concurrent writers share one fdatasync (group commit).
+    (T3) Index upkeep uses the table's current definition: `index_ops` runs under the table's lock and takes
+         the definition the catalog holds at that moment, even when the writer looked the table up before an
+         UpdateTable changed its indexes (model/backfill.py relies on this: B2).
+
+Online index builds and deletions run in background threads (model/backfill.py, `self.backfills`); they are
+resumed when a database is opened and stopped before it closes. Tables with LSIs keep item-collection size
+counters (model/indexes.py ITEM COLLECTIONS) and take a `TableLock`.
 """
 from __future__ import annotations
 
@@ -25,7 +32,7 @@ import msgpack
 
 from pyddb._engine.database import Database
 from pyddb.errors import ResourceNotFoundException
-from pyddb.model import indexes
+from pyddb.model import backfill, indexes
 from pyddb.model.items import ItemStore
 from pyddb.model.schema import TableDef
 
@@ -53,13 +60,18 @@ class DynamoDB:
         self.sync_mode = sync
         self.tables: Dict[str, TableDef] = {}
         self._table_locks: Dict[str, threading.RLock] = {}
+        self.item_collection_limit_bytes = indexes.ITEM_COLLECTION_LIMIT   # tests lower it
         if not self.engine.has_keyspace(CATALOG_KEYSPACE):
             self.engine.create_keyspace(CATALOG_KEYSPACE)
         for _, sk, value in self.engine.scan(CATALOG_KEYSPACE):
             t = TableDef.from_dict(msgpack.unpackb(value, raw=False))
             self.tables[t.name] = t
-            self._table_locks[t.name] = threading.RLock()
+            self._table_locks[t.name] = self._new_table_lock(t)
+        for t in self.tables.values():
+            indexes.ensure_collection_counters(self, t)
         self.items = ItemStore(self)
+        self.backfills = backfill.Backfills(self)
+        self.backfills.resume()
 
     # ---- writes ------------------------------------------------------------------------------------------
 
@@ -68,7 +80,17 @@ class DynamoDB:
         if self.sync_mode == "full":
             self.engine.sync(lsn)
 
-    index_ops = staticmethod(indexes.index_ops)
+    def index_ops(self, t: TableDef, old, new) -> list:
+        """Engine ops that keep `t`'s indexes (and item-collection counters) in step with an item going from
+        `old` to `new`; called under the table's lock (T3)."""
+        current = self.tables.get(t.name)
+        if current is not t and current is not None and current.table_id == t.table_id:
+            t = current
+        ops = indexes.index_ops(t, old, new)
+        if t.lsis:
+            ops += indexes.item_collection_ops(self, t, old, new)
+        return ops
+
     check_index_keys = staticmethod(indexes.check_index_keys)
 
     # ---- catalog -----------------------------------------------------------------------------------------
@@ -82,24 +104,31 @@ class DynamoDB:
     def table_lock(self, name: str) -> threading.RLock:
         return self._table_locks[name]
 
+    @staticmethod
+    def _new_table_lock(t: TableDef):
+        return indexes.TableLock() if t.lsis else threading.RLock()
+
     def save_table(self, t: TableDef) -> None:
         """Persist a new or changed table definition (durably: T1)."""
         self.engine.write_batch(
             [(CATALOG_KEYSPACE, b"t", t.name.encode(), msgpack.packb(t.to_dict(), use_bin_type=True))], sync=True)
         self.tables[t.name] = t
-        self._table_locks.setdefault(t.name, threading.RLock())
+        if t.name not in self._table_locks:
+            self._table_locks[t.name] = self._new_table_lock(t)
 
     def add_table(self, t: TableDef) -> None:
         """Create the keyspaces of a new table and its indexes, then persist its definition."""
         self.engine.create_keyspace(t.keyspace)
         for ix in t.lsis + t.gsis:
             self.engine.create_keyspace(ix.keyspace)
+        if t.lsis:
+            self.engine.create_keyspace(indexes.collection_keyspace(t))
         self.save_table(t)
 
     def remove_table(self, name: str) -> TableDef:
         t = self.tables.pop(name)
         self.engine.write_batch([(CATALOG_KEYSPACE, b"t", name.encode(), None)], sync=True)
-        for ks in [t.keyspace] + [ix.keyspace for ix in t.lsis + t.gsis]:
+        for ks in [t.keyspace, indexes.collection_keyspace(t)] + [ix.keyspace for ix in t.lsis + t.gsis]:
             if self.engine.has_keyspace(ks):
                 self.engine.drop_keyspace(ks)
         self._table_locks.pop(name, None)
@@ -111,6 +140,7 @@ class DynamoDB:
     # ---- life cycle --------------------------------------------------------------------------------------
 
     def close(self) -> None:
+        self.backfills.stop()
         self.engine.close()
         if self._tmpdir:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
