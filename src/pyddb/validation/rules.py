@@ -703,11 +703,7 @@ def update_table_members(request: Dict[str, Any]) -> None:
             raise _invalid("If stream is being disabled, then UpdateViewType must not be specified")
     check_sse_specification(request.get("SSESpecification"))
     _check_on_demand_values(request.get("OnDemandThroughput"), allow_clear=True)
-    if request.get("GlobalSecondaryIndexUpdates"):
-        raise unsupported(
-            "GlobalSecondaryIndexUpdates (creating, updating or deleting a global secondary index of an "
-            "existing table)"
-        )
+    # GlobalSecondaryIndexUpdates: update_table_index_updates (below) and api/tables.py
     for member, feature in (
         ("ReplicaUpdates", "ReplicaUpdates (global tables)"),
         ("MultiRegionConsistency", "MultiRegionConsistency (global tables)"),
@@ -777,3 +773,63 @@ def untag_resource_keys(request: Dict[str, Any]) -> None:
         check_tag_key(key)
     if len(keys) > MAX_TAGS:
         raise ValidationException("Number of Tags exceed the current limit for the provided ResourceArn")
+
+
+# ---- UpdateTable: GlobalSecondaryIndexUpdates (the checks against the table are in api/tables.py) --------
+
+_INDEX_ACTIONS = ("Update", "Create", "Delete")
+
+
+@rule("UpdateTable", order=25)
+def update_table_index_updates(request: Dict[str, Any]) -> None:
+    """Each GlobalSecondaryIndexUpdate, in request order. Texts: dynalite validations/updateTable.js and
+    test/updateTable.js (recorded against DynamoDB) for the null action and the repeated index; the catalogue
+    for the two-actions object and "AttributeDefinitions is not specified for index: <IDX>" (UpdateTable);
+    a Create's KeySchema and Projection get CreateTable's checks and texts, against the request's own
+    AttributeDefinitions (ScyllaDB Alternator test_gsi_backfill_with_lsi: DynamoDB insists on them even for an
+    attribute the table already defines). NOT CONFIRMED: that the Create checks come before the table is
+    looked up (the catalogue shows GSI WarmThroughput checks do, DDB-TABLE-456)."""
+    updates = request.get("GlobalSecondaryIndexUpdates") or ()
+    seen: set = set()
+    for u in updates:
+        given = [a for a in _INDEX_ACTIONS if u.get(a) is not None]
+        if not given:
+            raise _invalid(
+                "One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, "
+                "GlobalSecondaryIndexUpdate.Delete must not be null"
+            )
+        if len(given) > 1:
+            raise _invalid(
+                "Only one global secondary index action is allowed per GlobalSecondaryIndexUpdate object"
+            )
+        name = u[given[0]]["IndexName"]
+        if name in seen:
+            raise _invalid(
+                "Only one global secondary index update per index is allowed simultaneously. Index: %s" % name
+            )
+        seen.add(name)
+    for u in updates:
+        create = u.get("Create")
+        if create is not None:
+            name = create["IndexName"]
+            definitions = request.get("AttributeDefinitions")
+            if not definitions:
+                raise _invalid("AttributeDefinitions is not specified for index: %s" % name)
+            key_schema = create["KeySchema"]
+            _check_index_key_schema(key_schema, _names(definitions))
+            if len(key_schema) > 2 or (len(key_schema) == 2 and key_schema[1]["KeyType"] != "RANGE"):
+                raise unsupported("multi-attribute keys in global secondary indexes (index: %s)" % name)
+            _check_projection(create["Projection"])
+            capacity_out_of_bounds(create.get("ProvisionedThroughput"))
+            _check_on_demand_values(create.get("OnDemandThroughput"), allow_clear=False)
+        update = u.get("Update")
+        if update is not None:
+            _check_on_demand_values(update.get("OnDemandThroughput"), allow_clear=True)
+            warm = update.get("WarmThroughput")
+            if warm is not None and warm.get("ReadUnitsPerSecond") is None and warm.get(
+                    "WriteUnitsPerSecond") is None:
+                # ack-api-quirks DDB-TABLE-456, live: checked before the table is looked up
+                raise _invalid(
+                    "WarmThroughput must have at least one of ReadUnitsPerSecond or WriteUnitsPerSecond "
+                    "specified for index: %s" % update["IndexName"]
+                )
