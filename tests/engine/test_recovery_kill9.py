@@ -92,5 +92,21 @@ def test_kill9_with_concurrent_writers_and_explicit_checkpoints(engine, tmp_path
     """As above, with thread 0 also calling db.checkpoint() every third batch while automatic checkpoints
     run from the other threads' commits. (A writer that stops making progress fails the test with its
     threads' stacks: see WriterRun.run_until.)"""
-    floors = kill_loop(tmp_path, seed, "checkpoint", kills=8, threads=4, max_acks=(2, 15), early_kill=0.1)
+    floors = kill_loop(tmp_path, seed, "checkpoint", kills=8, threads=4, max_acks=(25, 75), early_kill=0.1)
     assert sum(floors) > 0
+
+
+def test_concurrent_writers_with_explicit_checkpoints_run_to_completion(engine, tmp_path, seed):
+    """Liveness, no kill: four writer threads, one of them calling db.checkpoint() every third batch while
+    the others' commits trigger automatic checkpoints, write 400 batches each and close; then the state is
+    checked. A writer that stops making progress fails with every thread's stack."""
+    run = writer_proc.WriterRun(tmp_path / "db", seed, "checkpoint", stderr_path=tmp_path / "w.err",
+                                extra=("--threads", "4", "--max-batches", "400", "--end", "close"))
+    run.run_until(timeout=240, stall=10)
+    assert run.finish() == 0 and run.lines[-1] == "closed", run.stderr_tail()
+    db = open_db(tmp_path / "db", "checkpoint")
+    try:
+        hists = [writer_proc.History(seed, "checkpoint", t) for t in range(4)]
+        assert writer_proc.verify_streams(db, hists, [400] * 4) == (400,) * 4
+    finally:
+        db.close()
