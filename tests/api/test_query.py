@@ -1089,3 +1089,26 @@ def test_boto3_paginators_walk_query_and_scan_pages(ddb):
     assert [p["Count"] for p in query_pages] == [3, 3, 1]
     scan_pages = list(ddb.get_paginator("scan").paginate(TableName="paged", PaginationConfig={"PageSize": 7}))
     assert [p["Count"] for p in scan_pages] == [7, 0]
+
+
+def test_lsi_pagination_with_duplicate_sort_values_returns_each_item_once_both_directions(ddb):
+    items = make_indexed(ddb)
+    for pk in ("p0", "p1", "p2"):
+        want = sorted(
+            (i for i in items if i["pk"]["S"] == pk and "l" in i),
+            key=lambda i: (Decimal(i["l"]["N"]), i["sk"]["S"]),
+        )
+        for limit in (1, 2, 3):
+            for forward in (True, False):
+                got_pages = pages(
+                    ddb.query,
+                    TableName=INDEXED,
+                    IndexName="byLsi",
+                    KeyConditionExpression="pk = :p AND l BETWEEN :a AND :b",
+                    ExpressionAttributeValues={":p": {"S": pk}, ":a": {"N": "-5"}, ":b": {"N": "5"}},
+                    Limit=limit,
+                    ScanIndexForward=forward,
+                )
+                got = [table_key(i) for p in got_pages for i in p["Items"]]
+                assert got == [table_key(i) for i in (want if forward else want[::-1])]
+                assert all(set(p["LastEvaluatedKey"]) == {"pk", "sk", "l"} for p in got_pages[:-1])
