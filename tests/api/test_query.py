@@ -986,6 +986,31 @@ QUERY_ERRORS = [
         " IndexKey: gr",
     ),
     # ExclusiveStartKey
+    (
+        q(ExclusiveStartKey={"pk": {"S": ""}, "sk": {"S": "a"}}),
+        "The query can return at most one row and cannot be restarted. The provided starting key is invalid: "
+        "One or more parameter values are not valid. The AttributeValue for a key attribute cannot"
+        " contain an "
+        "empty string value. Key: pk",
+    ),
+    (
+        q(ExclusiveStartKey={"pk": {"S": "p0"}, "sk": {"S": ""}}),
+        "The provided starting key is invalid: One or more parameter values are not valid. The"
+        " AttributeValue "
+        "for a key attribute cannot contain an empty string value. Key: sk",
+    ),
+    (
+        q(
+            IndexName="gBin",
+            KeyConditionExpression="gb = :b",
+            ExpressionAttributeValues={":b": {"B": b"\x00"}},
+            ExclusiveStartKey={"pk": {"S": "p0"}, "sk": {"S": "a"}, "gb": {"B": b"\x00"}, "gbr": {"B": b""}},
+        ),
+        "The provided starting key is invalid: One or more parameter values are not valid. A value specified "
+        "for a secondary index key is not supported. The AttributeValue for a key attribute cannot"
+        " contain an "
+        "empty binary value. IndexName: gBin, IndexKey: gbr",
+    ),
     (q(ExclusiveStartKey={"bad": {"S": "p"}}), "The provided starting key is invalid"),
     (q(ExclusiveStartKey={"pk": {"S": "p0"}}), "The provided starting key is invalid"),
     (q(ExclusiveStartKey={"pk": {"S": "p0"}, "x": {"S": "a"}}), "The provided starting key is invalid"),

@@ -60,6 +60,12 @@ START_KEY_INVALID = "The provided starting key is invalid"
 START_KEY_OUTSIDE = "The provided starting key is outside query boundaries based on provided conditions"
 START_KEY_RANGE = "The provided starting key does not match the range key predicate"
 START_KEY_ONE_ROW = "The query can return at most one row and cannot be restarted"
+# DynamoDB Local LocalDBClientExceptionMessage EMPTY_HASH_EXCLUSIVE_START (the prefix of an empty
+# partition-key value in the start key) and INDEX_EMPTY_*_KEY_VALUE_UNSUPPORTED (model/indexes.py's text)
+START_KEY_EMPTY_HASH = "The query can return at most one row and cannot be restarted. "
+START_KEY_INDEX_EMPTY = ("One or more parameter values are not valid. A value specified for a secondary "
+                         "index key is not supported. The AttributeValue for a key attribute cannot "
+                         "contain an empty %s value. IndexName: %s, IndexKey: %s")
 START_KEY_SEGMENT = ("The provided starting key is invalid: Invalid ExclusiveStartKey. Please use "
                      "ExclusiveStartKey with correct Segment. TotalSegments: %d Segment: %d")
 NO_INDEX = "The table does not have the specified index: %s"
@@ -299,10 +305,31 @@ def _check_start_key_piece(start: dict[str, Any], ka: KeyAttr, is_hash: bool) ->
         raise ValidationException(START_KEY_INVALID)
     if ka.type not in av:
         raise ValidationException(MISMATCH)
-    try:
-        size.check_key(ka.name, av, is_hash)
-    except InvalidValue as e:
-        raise _invalid_value(e) from None
+    if av[ka.type]:                          # an empty value has its own texts: _check_start_key_empty
+        try:
+            size.check_key(ka.name, av, is_hash)
+        except InvalidValue as e:
+            raise _invalid_value(e) from None
+
+
+def _check_start_key_empty(t: TableDef, ix: IndexDef | None, start: dict[str, Any]) -> None:
+    """Empty S/B key values in ExclusiveStartKey: the table key, then the index key, as DynamoDB Local
+    checks them (DataPlaneFunction.validateExclusiveStartKeyForEmptyAttributeValue)."""
+    groups = [((t.hash_key, t.range_key), None)]
+    if ix is not None:
+        groups.append(((ix.hash_key, ix.range_key) if ix in t.gsis else (t.hash_key, ix.range_key), ix.name))
+    for attrs, index_name in groups:
+        for i, ka in enumerate(attrs):
+            av = start.get(ka.name) if ka is not None else None
+            if av is None or ka.type not in av or av[ka.type]:
+                continue
+            word = "string" if ka.type == "S" else "binary"
+            if index_name is None:
+                text = size.empty_key_string(ka.name) if ka.type == "S" else size.empty_key_binary(ka.name)
+            else:
+                text = START_KEY_INDEX_EMPTY % (word, index_name, ka.name)
+            raise ValidationException("%s%s: %s" % (START_KEY_EMPTY_HASH if i == 0 else "", START_KEY_INVALID,
+                                                    text))
 
 
 def _check_start_table_key(t: TableDef, start: dict[str, Any]) -> None:
@@ -516,6 +543,7 @@ def query(model, request: dict[str, Any]) -> dict[str, Any]:
         raise ValidationException(START_KEY_INVALID)
     kc = _key_condition(r, schema.hash_key, schema.range_key, start)
     if start is not None:
+        _check_start_key_empty(t, ix, start)
         _check_start_table_key(t, start)
         _check_start_against_condition(start, kc)
     _check_nested_key_paths(t, r.projection_paths)
@@ -561,6 +589,7 @@ def scan(model, request: dict[str, Any]) -> dict[str, Any]:
                 _check_start_key_piece(start, ix.range_key, False)
     _check_gsi_select(t, ix, request)
     if start is not None:
+        _check_start_key_empty(t, ix, start)
         _check_start_table_key(t, start)
     total = request.get("TotalSegments")
     lo, hi = (0, q.HASH_SPACE - 1) if total is None else q.segment_range(request["Segment"], total)
