@@ -1,7 +1,9 @@
 """Query and Scan: request -> checks in DynamoDB's order -> one engine read (model/query.py) -> response.
 
 ORDER OF CHECKS (dynalite validations/{query,scan}.js and actions/{query,scan}.js, whose tests run against
-DynamoDB; the Select texts from tests run against DynamoDB by LocalStack and nubo-db/dynamodb-conformance)
+DynamoDB; the Select texts from tests run against DynamoDB by LocalStack and nubo-db/dynamodb-conformance;
+DynamoDB Local, decompiled (eznix86/dynamodb-local-decompiled QueryFunction, ScanFunction, DataPlaneFunction),
+where dynalite is silent)
     before the table (api.dispatch: shapes, then validation/rules.py in `order`; the rules below register
     themselves there)
         10 expression vs. legacy parameters (rules.py)
@@ -12,15 +14,17 @@ DynamoDB; the Select texts from tests run against DynamoDB by LocalStack and nub
         70 KeyConditions/KeyConditionExpression present (Query); Segment/TotalSegments (Scan) (rules.py)
         90 ExpressionAttributeNames/Values maps (rules.py)
         then the expressions: KeyConditionExpression (its schema-free checks: operators, operand shapes,
-        1 or 2 conditions), FilterExpression, ProjectionExpression, unused placeholders; legacy
-        KeyConditions: their conditions, then "Conditions can be of length 1 or 2 only"
+        1 or 2 conditions), FilterExpression (a legacy filter: ConditionalOperator needs two or more
+        conditions), ProjectionExpression, unused placeholders; legacy KeyConditions: their conditions,
+        then "Conditions can be of length 1 or 2 only"
     the table (ResourceNotFoundException), the index ("The table does not have the specified index: <n>",
-    then ConsistentRead on a GSI), then
+    "Cannot read from backfilling global secondary index: <n>", then ConsistentRead on a GSI), then
     Query  ExclusiveStartKey size (must hold the table key and the index key); for each key attribute of
            the queried schema (hash, then range): its ExclusiveStartKey value (missing: "The provided
            starting key is invalid"; wrong type: "The provided key element does not match the schema"; key
-           size), then its key condition (missed / not indexable / type / not supported); then the table
-           key inside ExclusiveStartKey ("The provided starting key is invalid: <text>"); then the start
+           size), then its key condition (missed / not indexable / type / not supported); then empty key
+           values in ExclusiveStartKey, then the table key inside it ("The provided starting key is
+           invalid: <text>"); then the start
            key against the conditions; nested paths into key attributes in the projection; key attributes
            in the filter; filter attributes the index does not project (DynamoDB Local QueryFunction); Select
            ALL_ATTRIBUTES on a GSI that does not project ALL; nested key paths in the filter; projected
@@ -28,9 +32,9 @@ DynamoDB; the Select texts from tests run against DynamoDB by LocalStack and nub
            (A KeyConditionExpression's own checks of both key attributes run together, between the hash
            and the range attribute's start-key checks: pyddb deviates from dynalite only when both a range
            condition and the start key's range value are wrong.)
-    Scan   ExclusiveStartKey size; the index key inside it; Select ALL_ATTRIBUTES on a GSI; the table key
-           inside it; the start key's segment; nested key paths in the projection, then in the filter;
-           projected attributes of a GSI.
+    Scan   ExclusiveStartKey size; the index key inside it; Select ALL_ATTRIBUTES on a GSI; empty key
+           values, then the table key inside it; the start key's segment; nested key paths in the
+           projection, then in the filter; projected attributes of a GSI.
 READ: model/query.py (one range read, or one hash-range scan; pages, Limit, 1 MB, capacity bytes).
 """
 from __future__ import annotations
