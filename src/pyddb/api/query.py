@@ -24,11 +24,11 @@ where dynalite is silent)
            starting key is invalid"; wrong type: "The provided key element does not match the schema"; key
            size), then its key condition (missed / not indexable / type / not supported); then empty key
            values in ExclusiveStartKey, then the table key inside it ("The provided starting key is
-           invalid: <text>"); then the start
-           key against the conditions; nested paths into key attributes in the projection; key attributes
-           in the filter; filter attributes the index does not project (DynamoDB Local QueryFunction); Select
-           ALL_ATTRIBUTES on a GSI that does not project ALL; nested key paths in the filter; projected
-           attributes of a GSI. A Query of a table without a sort key never returns LastEvaluatedKey.
+           invalid: <text>"); then the start key against the conditions; nested paths into key attributes
+           in the projection; key attributes in the filter; filter attributes the index does not project
+           (DynamoDB Local QueryFunction); Select ALL_ATTRIBUTES on a GSI that does not project ALL; nested
+           key paths in the filter; projected attributes of a GSI. A Query of a table without a sort key
+           never returns LastEvaluatedKey.
            (A KeyConditionExpression's own checks of both key attributes run together, between the hash
            and the range attribute's start-key checks: pyddb deviates from dynalite only when both a range
            condition and the start key's range value are wrong.)
