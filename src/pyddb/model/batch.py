@@ -16,18 +16,19 @@ WRITES (BatchWriteItem)
     batch written under the locks of all involved tables (taken in sorted order, model/transactions.py
     TX3). DynamoDB promises only that each put or delete is atomic; a batch that is wholly present or
     wholly absent after a crash is a stronger guarantee, kept because it costs nothing here.
+    A put that would grow an item collection past 10 GB fails the whole request with
+    ItemCollectionSizeLimitExceededException before anything is written (model/indexes.py C3).
 
 ITEM COLLECTION METRICS (tables with local secondary indexes)
-    {"ItemCollectionKey": {<hash key>: value}, "SizeEstimateRangeGB": [low, high]}: the collection is the
-    table's items with that partition key plus their LSI entries. The estimate is measured in stored bytes
-    and reported as the 1 GB range that holds it ([0.0, 1.0] for a collection under 1 GB), as DynamoDB Local
-    reports it. NOT CONFIRMED: how DynamoDB rounds its estimate.
+    One entry per distinct partition key written, from the collection size counters that model/indexes.py
+    keeps in the same batch as the items (ITEM COLLECTIONS there, C1-C3): reading them costs one get.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from pyddb.model import indexes
 from pyddb.model.schema import TableDef
 from pyddb.model.transactions import lock_tables
 from pyddb.types import codec, size
@@ -35,7 +36,6 @@ from pyddb.types import codec, size
 Item = dict[str, Any]
 
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024
-GB = float(1 << 30)
 
 
 # ---- BatchGetItem -----------------------------------------------------------------------------------------
@@ -145,19 +145,6 @@ def write_batch(model, requests: list[WriteRequest]) -> list[tuple[Item | None, 
 # ---- item collection metrics ------------------------------------------------------------------------------
 
 
-def collection_metrics(model, t: TableDef, item: Item) -> dict[str, Any]:
-    """ItemCollectionMetrics of the collection holding `item` (which has the table's key) in table `t`."""
-    hk = t.hash_key.name
-    pk, _ = t.key_bytes(item)
-    engine = model.engine
-    nbytes = sum(len(sk) + len(v) for sk, v in engine.iter_range(t.keyspace, pk))
-    for ix in t.lsis:
-        if engine.has_keyspace(ix.keyspace):
-            nbytes += sum(len(sk) + len(v) for sk, v in engine.iter_range(ix.keyspace, pk))
-    low = float(int(nbytes / GB))
-    return {"ItemCollectionKey": {hk: item[hk]}, "SizeEstimateRangeGB": [low, low + 1.0]}
-
-
 def collections_metrics(model, written: list[tuple[TableDef, Item]]) -> dict[str, list[dict[str, Any]]]:
     """The ItemCollectionMetrics member of a batch or transaction: per table with LSIs, one entry per
     distinct partition key written, in first-written order."""
@@ -170,6 +157,6 @@ def collections_metrics(model, written: list[tuple[TableDef, Item]]) -> dict[str
         if (t.name, pk) in seen:
             continue
         seen.add((t.name, pk))
-        out.setdefault(t.name, []).append(collection_metrics(model, t, item))
+        out.setdefault(t.name, []).append(indexes.collection_metrics(model, t, item))
     return out
 

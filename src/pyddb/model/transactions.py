@@ -25,6 +25,10 @@ CANCELLATION REASONS (one per action, request order; shapes from boto/boto3#2657
         transact_write_items.rs notes the Put-size / Update-size split (eu-west-2).
     Empty key values, an empty index key value and a Put item over 400 KB are plain ValidationExceptions,
     raised before anything runs (same sources).
+    {"Code": "ItemCollectionSizeLimitExceeded", "Message": "Collection size exceeded."}
+                                                                            a write would grow an item
+        collection of a table with LSIs past 10 GB (model/indexes.py C3; code and message as the API
+        reference's TransactionCanceledException lists them under "Cancellation reason codes")
 
 IDEMPOTENCY (API reference, TransactWriteItems ClientRequestToken)
     A token is valid for 10 minutes after the first request that used it completed; a repeat with the same
@@ -63,6 +67,7 @@ from typing import Any, Callable
 from pyddb.errors import (
     CONDITIONAL_CHECK_FAILED_REASON,
     IdempotentParameterMismatchException,
+    ItemCollectionSizeLimitExceededException,
     ResourceNotFoundException,
     TransactionCanceledException,
     ValidationException,
@@ -181,7 +186,7 @@ def execute_write(model, actions: list[WriteAction]) -> WriteOutcome:
         if failed:                                          # (TX4)
             raise TransactionCanceledException(cancellation_reasons=reasons)
         ops: list[tuple] = []
-        for a, old, new in zip(actions, olds, news):
+        for i, (a, old, new) in enumerate(zip(actions, olds, news)):
             if a.kind == "ConditionCheck":
                 continue
             t = tables[a.table]
@@ -191,7 +196,13 @@ def execute_write(model, actions: list[WriteAction]) -> WriteOutcome:
                 ops.append((t.keyspace, a.pk, a.sk, None))
             else:
                 continue                                    # deleting a missing item writes nothing
-            ops += model.index_ops(t, old, new)
+            try:
+                ops += model.index_ops(t, old, new)         # index entries and collection counters
+            except ItemCollectionSizeLimitExceededException as e:
+                reasons[i] = cancellation_reason("ItemCollectionSizeLimitExceeded", e.message)
+                failed = True
+        if failed:                                          # (TX4) an LSI collection would pass 10 GB
+            raise TransactionCanceledException(cancellation_reasons=reasons)
         lsn = engine.write_batch(ops, sync=False) if ops else None   # (TX2) one batch
     if lsn is not None:
         model.wait_durable(lsn)                             # (TX5) outside the locks
