@@ -667,3 +667,28 @@ def test_batch_write_values_are_validated(db):
         "Number overflow. Attempting to store a number with magnitude larger than supported range",
         RequestItems={HASH: [{"PutRequest": {"Item": {"a": {"S": "x"}, "n": {"N": "1e126"}}}}]},
     )
+
+
+def test_batch_write_past_an_item_collection_limit_writes_nothing(db):
+    db.model.item_collection_limit_bytes = 2000  # instead of 10 GB (model/indexes.py C3)
+    rejects(
+        db.batch_write_item,
+        "ItemCollectionSizeLimitExceededException",
+        "Collection size exceeded.",
+        RequestItems={
+            HASH: [{"PutRequest": {"Item": {"a": {"S": "first"}}}}],
+            RANGE: [
+                {"PutRequest": {"Item": {"a": {"S": "c"}, "b": {"S": str(n)}, "v": {"S": "x" * 800}}}}
+                for n in range(3)
+            ],
+        },
+    )
+    assert get(db, HASH, {"a": {"S": "first"}}) is None
+    db.batch_write_item(
+        RequestItems={
+            RANGE: [
+                {"PutRequest": {"Item": {"a": {"S": "c"}, "b": {"S": str(n)}, "v": {"S": "x" * 800}}}}
+                for n in range(2)
+            ]
+        },
+    )

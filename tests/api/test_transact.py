@@ -1022,3 +1022,45 @@ def test_concurrent_transfers_serialise_and_reads_see_whole_transactions(db):
     assert not failures, failures[:3]
     assert done[0] > 50
     assert sum(Decimal(get(db, t, key)["bal"]["N"]) for t, key in accounts) == total
+
+
+def test_an_item_collection_past_its_limit_cancels_the_transaction(db):
+    db.model.item_collection_limit_bytes = 2000  # instead of 10 GB (model/indexes.py C3)
+    db.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": RANGE, "Item": {"pk": {"S": "c"}, "sk": {"N": "1"}, "b": {"S": "x" * 900}}}}
+        ]
+    )
+    reasons = cancelled(
+        db.transact_write_items,
+        TransactItems=[
+            {"Put": {"TableName": HASH, "Item": {"pk": {"S": "other"}}}},
+            {
+                "Put": {
+                    "TableName": RANGE,
+                    "Item": {"pk": {"S": "c"}, "sk": {"N": "2"}, "b": {"S": "x" * 600}},
+                }
+            },
+            {
+                "Put": {
+                    "TableName": RANGE,
+                    "Item": {"pk": {"S": "c"}, "sk": {"N": "3"}, "b": {"S": "x" * 600}},
+                }
+            },
+        ],
+    )
+    assert reasons == [
+        NONE,
+        NONE,
+        {"Code": "ItemCollectionSizeLimitExceeded", "Message": "Collection size exceeded."},
+    ]
+    assert get(db, HASH, k("other")) is None and get(db, RANGE, {"pk": {"S": "c"}, "sk": {"N": "2"}}) is None
+    # shrinking is always allowed; the counter kept in step with the writes that happened
+    db.transact_write_items(
+        TransactItems=[{"Delete": {"TableName": RANGE, "Key": {"pk": {"S": "c"}, "sk": {"N": "1"}}}}]
+    )
+    db.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": RANGE, "Item": {"pk": {"S": "c"}, "sk": {"N": "2"}, "b": {"S": "x" * 600}}}}
+        ]
+    )
