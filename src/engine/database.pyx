@@ -332,7 +332,9 @@ cdef class Database:
     cdef readonly lsn_t checkpoint_lsn
     cdef uint64_t _wal_bytes_since_ckpt
     cdef object _write_lock          # serialises batches, catalog changes, checkpoints
-    cdef object _ckpt_lock           # held by checkpoint and snapshot (D6)
+    cdef object _ckpt_lock           # held by checkpoint and snapshot (D6); taken before _write_lock, never
+                                     #   while holding it (else a checkpoint and a writer's automatic
+                                     #   checkpoint deadlock)
     cdef bint _split_wanted
     cdef dict _recovery              # what the last open replayed, and how long it took
     cdef object _catalog_lsn         # {file_no: lsn} as last written to CATALOG
@@ -549,7 +551,7 @@ cdef class Database:
     def drop_keyspace(self, str name):
         cdef Keyspace ks
         cdef Partition p
-        with self._write_lock, self._ckpt_lock:
+        with self._ckpt_lock, self._write_lock:
             self._check_writable()
             ks = self._keyspace(name)
             del self._ks[name]
@@ -795,7 +797,7 @@ cdef class Database:
 
     def checkpoint(self):
         """Write every changed page and the catalog durably; retire WAL segments no longer needed."""
-        with self._write_lock:
+        with self._ckpt_lock, self._write_lock:           # lock order: _ckpt_lock, then _write_lock
             self._check_writable()
             self._checkpoint_locked(True)
 
@@ -1082,7 +1084,7 @@ cdef class Database:
         """Checkpoint (unless poisoned), close every file and release the LOCK. Idempotent."""
         if self.closed:
             return
-        with self._write_lock, self._ckpt_lock:
+        with self._ckpt_lock, self._write_lock:
             if self.closed:
                 return
             try:

@@ -349,6 +349,44 @@ def test_group_commit_from_many_threads_keeps_every_batch(tmp_path):
             assert len(list(db.iter_range("t", b"t%d" % n))) == 50
 
 
+def test_explicit_checkpoints_while_writers_trigger_automatic_ones_do_not_deadlock(tmp_path):
+    # checkpoint() and a writer's automatic checkpoint take the checkpoint and write locks in one order.
+    import sys
+    import time
+    db = open_db(tmp_path, page_size=4096, checkpoint_bytes=2048, wal_segment_bytes=64 << 10)
+    db.create_keyspace("t")
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)                         # many interleavings of the two locks
+    stop = time.monotonic() + 2.0
+    done = []
+
+    def writer(n):
+        i = 0
+        while time.monotonic() < stop:
+            db.put("t", b"w%d" % n, b"%06d" % (i % 300), b"v" * 100)
+            i += 1
+        done.append(n)
+
+    def checkpointer():
+        while time.monotonic() < stop:
+            db.checkpoint()
+        done.append("c")
+
+    try:
+        threads = [threading.Thread(target=writer, args=(n,), daemon=True) for n in range(3)]
+        threads.append(threading.Thread(target=checkpointer, daemon=True))
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 60
+        for t in threads:
+            t.join(max(0.0, deadline - time.monotonic()))
+        assert sorted(map(str, done)) == ["0", "1", "2", "c"], "deadlocked: %r finished" % (done,)
+    finally:
+        sys.setswitchinterval(old)
+    db.check()
+    db.close()
+
+
 def test_fill_and_empty_repeatedly_does_not_grow_without_bound(tmp_path):
     sizes = []
     with open_db(tmp_path, checkpoint_bytes=1 << 40, wal_segment_bytes=1 << 20) as db:
