@@ -8,7 +8,8 @@ BatchGetItem, after shapes and rules (api.dispatch):
        name: a"), the ExpressionAttributeNames map, the ProjectionExpression; then per key: its attribute
        values, a duplicate of an earlier key of the table ("Provided list of item keys contains duplicates"),
        and more than 100 keys in all ("Too many items requested for the BatchGetItem call")
-    3. the tables ("Requested resource not found"), then each key against its table's schema
+    3. the tables ("Requested resource not found"), then per table: no projection path reaching into a key
+       attribute (api/common.py check_key_paths, as GetItem), each key against its table's schema
     4. the reads, capped at 16 MB (model/batch.py); ConsumedCapacity is a list, one entry per table, each
        key charged on its own (a missing item as 4 KB: dynalite test/batchGetItem.js capacity tests)
 
@@ -26,17 +27,18 @@ BatchWriteItem, after shapes and rules:
        keys contains duplicates")
     4. one engine batch for everything (model/batch.py); UnprocessedItems is always {} (no limit that
        DynamoDB answers with unprocessed items applies here); ConsumedCapacity one entry per table, each
-       request charged on its own; ItemCollectionMetrics for tables with local secondary indexes
+       request charged on its own, plus what each index is charged (model/items.py index_write_units, as
+       the single-item writes); ItemCollectionMetrics for tables with local secondary indexes
 """
 from __future__ import annotations
 
 from typing import Any
 
 from pyddb.api import operation
-from pyddb.api.common import Expressions, consumed, read_units, validate_item, write_units
+from pyddb.api.common import Expressions, check_key_paths, consumed, read_units, validate_item, write_units
 from pyddb.errors import ValidationException
 from pyddb.model import batch
-from pyddb.model.items import MISMATCH, check_key, key_type, written_bytes
+from pyddb.model.items import MISMATCH, check_key, index_write_units, key_type, written_bytes
 from pyddb.types import size
 from pyddb.validation.rules import check_expression_attribute_maps
 
@@ -56,6 +58,14 @@ def frozen(av: Any) -> Any:
     if isinstance(av, list):
         return tuple(frozen(v) for v in av)
     return av
+
+
+def add_index_units(acc: dict[str, dict[str, float]], units: dict[str, dict[str, float]]) -> None:
+    """Add one write's index units ({"GlobalSecondaryIndexes": {name: units}, ...}) into a running total."""
+    for group, entries in units.items():
+        totals = acc.setdefault(group, {})
+        for name, u in entries.items():
+            totals[name] = totals.get(name, 0.0) + u
 
 
 def _capacity_wanted(request: dict[str, Any]) -> bool:
@@ -89,17 +99,19 @@ def batch_get_item(model, request: dict[str, Any]) -> dict[str, Any]:
             if count > MAX_GET_KEYS:
                 raise ValidationException(TOO_MANY_GETS)
             keys.append(key)
-        prepared.append((name, tr, projection, keys))
+        prepared.append((name, tr, projection, keys, exprs.nested.get("projection")))
 
-    tables = [model.table(name, "BatchGetItem") for name, _, _, _ in prepared]
-    reads = [batch.TableRead(t, keys, [check_key(t, k) for k in keys])
-             for t, (_, _, _, keys) in zip(tables, prepared)]
+    tables = [model.table(p[0], "BatchGetItem") for p in prepared]
+    reads = []
+    for t, (_, _, _, keys, nested) in zip(tables, prepared):
+        check_key_paths(t, nested)                          # no a.b or a[0] into a key attribute
+        reads.append(batch.TableRead(t, keys, [check_key(t, k) for k in keys]))
     results = batch.read_batch(model, reads, want_sizes=_capacity_wanted(request))
 
     responses: dict[str, list[dict[str, Any]]] = {}
     unprocessed: dict[str, dict[str, Any]] = {}
     capacity = []
-    for t, (name, tr, projection, _), res in zip(tables, prepared, results):
+    for t, (name, tr, projection, _, _), res in zip(tables, prepared, results):
         items = responses.setdefault(name, [])
         for item in res.items:
             if item is not None:
@@ -178,10 +190,16 @@ def batch_write_item(model, request: dict[str, Any]) -> dict[str, Any]:
 
     out: dict[str, Any] = {"UnprocessedItems": {}}
     if _capacity_wanted(request):
+        by_name = {t.name: t for t in tables}
         units: dict[str, float] = {}
+        index_units: dict[str, dict[str, dict[str, float]]] = {}
         for w, (old, new) in zip(writes, results):
-            units[w.table] = units.get(w.table, 0.0) + write_units(written_bytes(old, new))
-        out["ConsumedCapacity"] = [consumed(request, t.name, units[t.name]) for t in tables]
+            ix = index_write_units(by_name[w.table], old, new)
+            add_index_units(index_units.setdefault(w.table, {}), ix)
+            units[w.table] = (units.get(w.table, 0.0) + write_units(written_bytes(old, new))
+                              + sum(u for group in ix.values() for u in group.values()))
+        out["ConsumedCapacity"] = [consumed(request, t.name, units[t.name], index_units=index_units[t.name])
+                                   for t in tables]
     if request.get("ReturnItemCollectionMetrics") == "SIZE" and any(t.lsis for t in tables):
         by_name = {t.name: t for t in tables}
         written = [(by_name[w.table], old if new is None else new)

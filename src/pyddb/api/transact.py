@@ -9,7 +9,9 @@ Put/Update/Delete/ConditionCheck, the ExpressionAttributeNames/Values maps):
        placeholders
     2. ClientRequestToken: a replay of a completed request returns its result (model/transactions.py)
     3. the tables ("Requested resource not found"), in request order
-    4. per action, its key against the table: empty or oversized key values are plain ValidationExceptions;
+    4. per action: an expression path reaching into a key attribute (api/common.py check_key_paths, a plain
+       error as in the item operations); its key against the table: empty or oversized key values are plain
+       ValidationExceptions;
        a missing or mistyped key, a wrong index key type on a Put, an Update of a key attribute become the
        action's ValidationError reason (paritysuite/dynamodb-conformance tier3 transactWriteItems.test.ts)
     5. two actions on one item: "Transaction request cannot include multiple operations on one item"
@@ -18,8 +20,9 @@ Put/Update/Delete/ConditionCheck, the ExpressionAttributeNames/Values maps):
     7. execution (model/transactions.py): one reason per action, TransactionCanceledException or one batch
     Response: {} plus ConsumedCapacity (a list, one entry per table in first-use order, with the
     transactional Read/WriteCapacityUnits split; each action is charged 2 WCU per KB of the larger of its
-    old and new item, a ConditionCheck on the item it read: paritysuite PR #67, dynoxide #57, #188) and
-    ItemCollectionMetrics for tables with local secondary indexes.
+    old and new item, a ConditionCheck on the item it read, and each index what the same write costs
+    outside a transaction: paritysuite PR #67, dynoxide #57, #188) and ItemCollectionMetrics for tables
+    with local secondary indexes.
 
 TransactGetItems: per Get its key values and ProjectionExpression; the tables; the keys (a mismatch is a
 ValidationError reason: conformance tier3 transactGetItems.test.ts); two Gets of one item (the write text,
@@ -32,11 +35,12 @@ from __future__ import annotations
 from typing import Any
 
 from pyddb.api import operation
-from pyddb.api.common import Expressions, consumed, validate_item
+from pyddb.api.batch import add_index_units
+from pyddb.api.common import Expressions, check_key_paths, consumed, validate_item
 from pyddb.errors import ValidationException
 from pyddb.model import transactions as tx
 from pyddb.model.batch import collections_metrics
-from pyddb.model.items import INVALID, check_item_key, check_key, written_bytes
+from pyddb.model.items import INVALID, check_item_key, check_key, index_write_units, written_bytes
 from pyddb.types import size
 from pyddb.types.invalid import InvalidValue
 from pyddb.validation.rules import check_expression_attribute_maps, check_expression_parameters
@@ -62,15 +66,16 @@ def _capacity_wanted(request: dict[str, Any]) -> bool:
 
 class _Parsed:
     """One TransactItems member after request validation (step 1)."""
-    __slots__ = ("body", "condition", "kind", "nbytes", "plan", "value")
+    __slots__ = ("body", "condition", "kind", "nbytes", "nested", "plan", "value")
 
-    def __init__(self, kind, body, value, condition, plan, nbytes):
+    def __init__(self, kind, body, value, condition, plan, nbytes, nested):
         self.kind = kind            # action name
         self.body = body            # the member's request dict
         self.value = value          # Put: the item; others: the key
         self.condition = condition
         self.plan = plan
         self.nbytes = nbytes        # its share of the 4 MB aggregate
+        self.nested = nested        # top-level names its expressions reach into (api/common.py nested)
 
 
 @operation("TransactWriteItems")
@@ -110,7 +115,8 @@ def _parse_write(member: dict[str, Any]) -> _Parsed:
     plan = exprs.update() if kind == "Update" else None
     condition = exprs.condition()
     exprs.finish()
-    return _Parsed(kind, body, value, condition, plan, nbytes)
+    nested = set().union(*exprs.nested.values()) if exprs.nested else None
+    return _Parsed(kind, body, value, condition, plan, nbytes, nested)
 
 
 def _transact_write(model, request: dict[str, Any], parsed: list[_Parsed]) -> tuple[dict[str, Any], Any]:
@@ -130,14 +136,24 @@ def _transact_write(model, request: dict[str, Any], parsed: list[_Parsed]) -> tu
 
     # capacity: per table, in first-use order; each action on the larger of its old and new item (sizes are
     # computed only when capacity is asked for or a token may replay the request: each is a walk of an item)
+    # The index arms cost what the same writes cost outside a transaction: the 2x applies to the table arm
+    # (nubo-db/dynoxide#188, checked against DynamoDB); a ConditionCheck writes no index entry.
     charged: dict[str, list[int]] = {}
+    index_units: dict[str, dict[str, dict[str, float]]] = {}
     if _capacity_wanted(request) or request.get("ClientRequestToken"):
+        by_name = {t.name: t for t in tables}
         for a, old, new in zip(actions, outcome.olds, outcome.news):
             charged.setdefault(a.table, []).append(written_bytes(old, new))
+            acc = index_units.setdefault(a.table, {})
+            if a.kind != "ConditionCheck":
+                add_index_units(acc, index_write_units(by_name[a.table], old, new))
     out: dict[str, Any] = {}
     if _capacity_wanted(request):
         out["ConsumedCapacity"] = [
-            consumed(request, name, sum(size.write_units(n, transactional=True) for n in sizes), split=True)
+            consumed(request, name,
+                     sum(size.write_units(n, transactional=True) for n in sizes)
+                     + sum(u for group in index_units[name].values() for u in group.values()),
+                     split=True, index_units=index_units[name])
             for name, sizes in charged.items()]
     if request.get("ReturnItemCollectionMetrics") == "SIZE":
         by_name = {t.name: t for t in tables}
@@ -154,6 +170,7 @@ def _action(model, t, p: _Parsed) -> tx.WriteAction:
     """Step 4: the action's key against its table; ValidationError reasons or plain ValidationExceptions."""
     a = tx.WriteAction(p.kind, t.name, condition=p.condition, plan=p.plan,
                        return_old=p.body.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD")
+    check_key_paths(t, p.nested)    # a.b or a[0] into a key attribute: a plain error, known from the request
     try:
         if p.kind == "Put":
             a.pk, a.sk = check_item_key(t, p.value)
@@ -192,7 +209,7 @@ def _replay_response(request: dict[str, Any], stored: dict[str, Any]) -> dict[st
 
 @operation("TransactGetItems")
 def transact_get_items(model, request: dict[str, Any]) -> dict[str, Any]:
-    parsed: list[tuple[dict[str, Any], dict[str, Any], Any | None]] = []
+    parsed: list[tuple[dict[str, Any], dict[str, Any], Any | None, Any]] = []
     for member in request["TransactItems"]:
         get = member["Get"]
         key = validate_item(get["Key"])
@@ -201,12 +218,13 @@ def transact_get_items(model, request: dict[str, Any]) -> dict[str, Any]:
         exprs = Expressions(get)
         projection = exprs.projection()
         exprs.finish()
-        parsed.append((get, key, projection))
+        parsed.append((get, key, projection, exprs.nested.get("projection")))
 
-    tables = [model.table(get["TableName"], "TransactGetItems") for get, _, _ in parsed]
+    tables = [model.table(p[0]["TableName"], "TransactGetItems") for p in parsed]
     actions = []
     seen = set()
-    for t, (get, key, projection) in zip(tables, parsed):
+    for t, (get, key, projection, nested) in zip(tables, parsed):
+        check_key_paths(t, nested)
         a = tx.GetAction(t.name, projection=projection)
         try:
             a.pk, a.sk = check_key(t, key)
