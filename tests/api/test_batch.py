@@ -692,3 +692,34 @@ def test_batch_write_past_an_item_collection_limit_writes_nothing(db):
             ]
         },
     )
+
+
+def test_batch_write_capacity_includes_each_index(db):
+    item = {"a": {"S": "x"}, "b": {"S": "y"}, "c": {"S": "z"}, "g": {"S": "q"}}
+    out = db.batch_write_item(
+        RequestItems={RANGE: [{"PutRequest": {"Item": item}}]}, ReturnConsumedCapacity="INDEXES"
+    )
+    assert out["ConsumedCapacity"] == [
+        {
+            "TableName": RANGE,
+            "CapacityUnits": 3.0,
+            "Table": {"CapacityUnits": 1.0},
+            "LocalSecondaryIndexes": {"index1": {"CapacityUnits": 1.0}},
+            "GlobalSecondaryIndexes": {"gsi1": {"CapacityUnits": 1.0}},
+        }
+    ]
+    out = db.batch_write_item(
+        RequestItems={RANGE: [{"PutRequest": {"Item": item}}]}, ReturnConsumedCapacity="TOTAL"
+    )
+    assert out["ConsumedCapacity"] == [
+        {"TableName": RANGE, "CapacityUnits": 1.0}
+    ]  # the entries did not change
+
+
+def test_batch_get_projection_cannot_reach_into_a_key_attribute(db):
+    rejects(
+        db.batch_get_item,
+        VALIDATION,
+        "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: a",
+        RequestItems={HASH: {"Keys": [{"a": {"S": "x"}}], "ProjectionExpression": "a.x"}},
+    )

@@ -1064,3 +1064,59 @@ def test_an_item_collection_past_its_limit_cancels_the_transaction(db):
             {"Put": {"TableName": RANGE, "Item": {"pk": {"S": "c"}, "sk": {"N": "2"}, "b": {"S": "x" * 600}}}}
         ]
     )
+
+
+def test_transaction_capacity_doubles_the_table_arm_only(db):
+    item = {"pk": {"S": "ix"}, "sk": {"N": "1"}, "lsk": {"S": "l"}, "g": {"S": "g"}}
+    out = db.transact_write_items(
+        TransactItems=[{"Put": {"TableName": RANGE, "Item": item}}], ReturnConsumedCapacity="INDEXES"
+    )
+    assert out["ConsumedCapacity"] == [
+        {
+            "TableName": RANGE,
+            "CapacityUnits": 4.0,
+            "WriteCapacityUnits": 4.0,
+            "Table": {"CapacityUnits": 2.0, "WriteCapacityUnits": 2.0},
+            "LocalSecondaryIndexes": {"lsi1": {"CapacityUnits": 1.0, "WriteCapacityUnits": 1.0}},
+            "GlobalSecondaryIndexes": {"gsi1": {"CapacityUnits": 1.0, "WriteCapacityUnits": 1.0}},
+        }
+    ]
+
+
+def test_expressions_cannot_reach_into_key_attributes(db):
+    text = "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: "
+    rejects(
+        db.transact_write_items,
+        VALIDATION,
+        text + "Key: pk",
+        TransactItems=[
+            {
+                "ConditionCheck": {
+                    "TableName": HASH,
+                    "Key": k("a"),
+                    "ConditionExpression": "attribute_exists(pk.x)",
+                }
+            }
+        ],
+    )
+    rejects(
+        db.transact_write_items,
+        VALIDATION,
+        text + "IndexKey: g",
+        TransactItems=[
+            {
+                "Update": {
+                    "TableName": RANGE,
+                    "Key": {"pk": {"S": "a"}, "sk": {"N": "1"}},
+                    "UpdateExpression": "SET g.x = :v",
+                    "ExpressionAttributeValues": {":v": {"S": "x"}},
+                }
+            }
+        ],
+    )
+    rejects(
+        db.transact_get_items,
+        VALIDATION,
+        text + "Key: pk",
+        TransactItems=[{"Get": {"TableName": HASH, "Key": k("a"), "ProjectionExpression": "pk[0]"}}],
+    )
