@@ -1,4 +1,5 @@
 """`pyddb serve` as a user runs it: the startup line, readiness, flags, errors, and clean shutdown."""
+import json
 import os
 import re
 import signal
@@ -153,3 +154,19 @@ def test_help_reads_well():
                          text=True).stdout
     for flag in ("--host", "--port", "--data-dir", "--in-memory", "--sync", "--log-level", "--auth"):
         assert flag in out
+
+
+def test_the_aws_cli_talks_to_it(serve_proc, tmp_path):
+    pytest.importorskip("awscli")
+    p = serve_proc("--port", "0", "--in-memory")
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="k", AWS_SECRET_ACCESS_KEY="s", AWS_DEFAULT_REGION="us-east-1",
+               AWS_CONFIG_FILE=str(tmp_path / "none"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"))
+    out = subprocess.run([sys.executable, "-m", "awscli", "dynamodb", "list-tables", "--endpoint-url", p.url],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == {"TableNames": []}
+    out = subprocess.run([sys.executable, "-m", "awscli", "dynamodb", "describe-table", "--table-name",
+                          "nope", "--endpoint-url", p.url], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode != 0
+    assert "(ResourceNotFoundException)" in out.stderr and "Table: nope not found" in out.stderr
+    assert p.stop() == 0

@@ -303,3 +303,13 @@ def test_slow_write_does_not_block_reads_on_other_connections(endpoint, http_ser
         release.set()
         assert read_response(w)[0] == 200
     assert real
+
+
+def test_repeated_headers_are_joined_and_trailers_ignored(endpoint):
+    msg = ("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\nX-Amz-Target: %s\r\n"
+           "X-Amz-Date: 20240101T000000Z\r\nAuthorization: %s\r\nX-Rep: a\r\nX-Rep: b\r\n"
+           "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nX-Trailer: t\r\n\r\n"
+           % (LIST, DUMMY_AUTH)).encode()
+    with connect(endpoint) as s:
+        s.sendall(msg)
+        assert read_response(s)[0] == 200

@@ -49,6 +49,7 @@ class HttpConnection(asyncio.Protocol):
         "_discard",
         "_head_len",
         "_headers",
+        "_raw",
         "_url",
         "busy",
         "closed",
@@ -78,7 +79,8 @@ class HttpConnection(asyncio.Protocol):
 
     def _reset(self) -> None:
         self._url = b""
-        self._headers: dict = {}
+        self._raw: list = []       # (name, value) bytes as received (trailers of a chunked body too)
+        self._headers: dict = {}   # made once, when the head is complete
         self._body: list = []
         self._body_len = 0
         self._head_len = 0
@@ -130,17 +132,22 @@ class HttpConnection(asyncio.Protocol):
         if self._head_len > MAX_HEADER_BYTES:
             self._fail(protocol.bad_request_response())
             raise httptools.HttpParserError("header too large")
-        key = name.decode("latin-1").lower()
-        val = value.decode("latin-1")
-        old = self._headers.get(key)
-        self._headers[key] = val if old is None else old + "," + val
+        self._raw.append((name, value))
 
     def on_headers_complete(self) -> None:
-        length = self._headers.get("content-length")
+        raw = self._raw
+        headers = {n.decode("latin-1").lower(): v.decode("latin-1") for n, v in raw}
+        if len(headers) < len(raw):                          # a repeated header: join the values by ','
+            headers = {}
+            for n, v in raw:
+                key, val = n.decode("latin-1").lower(), v.decode("latin-1")
+                headers[key] = val if key not in headers else headers[key] + "," + val
+        self._headers = headers
+        length = headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
             self._fail(protocol.too_large_response())        # (A3) before reading the body
             raise httptools.HttpParserError("body too large")
-        if self._headers.get("expect", "").lower() == "100-continue":
+        if headers.get("expect", "").lower() == "100-continue":
             self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     def on_body(self, body: bytes) -> None:

@@ -113,6 +113,8 @@ class AuthRequest:
 
 
 def _split_url(url: str) -> Tuple[str, List[Tuple[str, str]]]:
+    if url == "/":
+        return url, []
     path, _, query = url.partition("?")
     pairs = []
     if query:
@@ -128,18 +130,19 @@ def parse_authorization(request) -> AuthRequest:
     headers = request.headers
     header = headers.get("authorization")
     path, pairs = _split_url(request.url)
-    query = dict(pairs)
+    query = dict(pairs) if pairs else {}
     query_auth = "X-Amz-Algorithm" in query
     if header is not None and query_auth:
         raise InvalidSignatureException(BOTH_AUTH_KINDS)
     if (header is None and not query_auth) or (header is not None and header.strip()[:5] != "AWS4-"):
         raise MissingAuthenticationTokenException()
     if header is not None:
-        tokens = [t for t in re.split(r"[, ]", header) if t]
+        tokens = header.strip().replace(",", " ").split(" ")
         params = {}
         for t in tokens[1:]:
-            k, _, v = t.strip().partition("=")
-            params[k] = v
+            if t:
+                k, _, v = t.partition("=")
+                params[k] = v
         params["Algorithm"] = tokens[0] if tokens else ""
         date = headers.get("x-amz-date") or headers.get("date")
         missing = [p for p in ("Credential", "Signature", "SignedHeaders") if not params.get(p)]

@@ -200,6 +200,9 @@ def http_date() -> bytes:
 def render(status: int, body: bytes, content_type: Optional[bytes], request_id: Optional[str],
            keep_alive: bool, extra: Tuple[bytes, ...] = ()) -> bytes:
     """A complete HTTP/1.1 response. `extra` holds ready header lines ("Name: value\\r\\n")."""
+    if status == 200 and body and content_type is not None and request_id is not None and not extra:
+        return _OK_HEAD % (request_id.encode("ascii"), zlib.crc32(body), content_type, len(body), http_date(),
+                           b"" if keep_alive else b"Connection: close\r\n") + body     # the common case
     parts = [b"HTTP/1.1 %d %s\r\n" % (status, _REASONS.get(status, b"Unknown"))]
     if request_id is not None:
         parts.append(b"x-amzn-RequestId: %s\r\n" % request_id.encode("ascii"))
@@ -214,6 +217,10 @@ def render(status: int, body: bytes, content_type: Optional[bytes], request_id: 
     parts.append(b"\r\n")
     parts.append(body)
     return b"".join(parts)
+
+
+_OK_HEAD = (b"HTTP/1.1 200 OK\r\nx-amzn-RequestId: %s\r\nx-amz-crc32: %d\r\nContent-Type: %s\r\n"
+            b"Content-Length: %d\r\nDate: %s\r\n%s\r\n")
 
 
 def error_body(err: DynamoDBError) -> Tuple[int, bytes]:
