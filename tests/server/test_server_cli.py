@@ -166,7 +166,8 @@ def test_the_aws_cli_talks_to_it(serve_proc, tmp_path):
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == {"TableNames": []}
     out = subprocess.run([sys.executable, "-m", "awscli", "dynamodb", "describe-table", "--table-name",
-                          "nope", "--endpoint-url", p.url], capture_output=True, text=True, env=env, timeout=60)
+                          "nope", "--endpoint-url", p.url],
+                         capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode != 0
     assert "(ResourceNotFoundException)" in out.stderr and "Table: nope not found" in out.stderr
     assert p.stop() == 0
