@@ -62,29 +62,32 @@ class Backfills:
         self.pause = 0.0
         self._stop = threading.Event()
         self._guard = threading.Lock()
-        self._threads: Dict[Tuple[str, str], threading.Thread] = {}
+        self._threads: Dict[Tuple[str, str, str], threading.Thread] = {}
+        self._again: set = set()            # workers asked to look at their index's status once more
 
     # ---- starting and stopping ----------------------------------------------------------------------------
 
     def start(self, table_name: str, index_name: str) -> None:
         """Run whatever the index's saved status asks for (CREATING: build; DELETING: drop), in the
-        background. A second start while the index's worker runs is a no-op."""
-        key = (table_name, index_name)
+        background. While the index's worker runs, it is asked to look at the status again before it ends
+        (a delete that arrives during the build is done by the same worker, after the build stops)."""
+        t = self.model.tables.get(table_name)
+        ix = t.index(index_name) if t is not None else None
+        if ix is None:
+            return
+        if ix.status == "CREATING":
+            # here, not in the worker: the catalog changes in the caller's time
+            self._ensure_progress_keyspace()
+        key = (table_name, index_name, t.table_id)
         with self._guard:
             if self._stop.is_set():
                 return
             running = self._threads.get(key)
             if running is not None and running.is_alive():
+                self._again.add(key)
                 return
-            t = self.model.tables.get(table_name)
-            ix = t.index(index_name) if t is not None else None
-            if ix is None:
-                return
-            work = {"CREATING": self._build, "DELETING": self._delete}.get(ix.status)
-            if work is None:
-                return
-            thread = threading.Thread(target=self._run, args=(work, table_name, index_name, t.table_id),
-                                      name="pyddb-index-%s-%s" % key, daemon=True)
+            thread = threading.Thread(target=self._run, args=key, daemon=True,
+                                      name="pyddb-index-%s-%s" % (table_name, index_name))
             self._threads[key] = thread
             thread.start()
 
@@ -111,9 +114,22 @@ class Backfills:
             thread.join(timeout)
         return not any(thread.is_alive() for thread in threads)
 
-    def _run(self, work, table_name: str, index_name: str, table_id: str) -> None:
+    def _run(self, table_name: str, index_name: str, table_id: str) -> None:
+        key = (table_name, index_name, table_id)
         try:
-            work(table_name, index_name, table_id)
+            while True:
+                with self._guard:
+                    self._again.discard(key)
+                t = self.model.tables.get(table_name)
+                ix = t.index(index_name) if t is not None and t.table_id == table_id else None
+                work = {"CREATING": self._build, "DELETING": self._delete}.get(ix.status) if ix else None
+                if work is not None and not self._stop.is_set():
+                    work(table_name, index_name, table_id)
+                with self._guard:
+                    if key not in self._again or self._stop.is_set():
+                        if self._threads.get(key) is threading.current_thread():
+                            del self._threads[key]
+                        return
         except Exception:
             if not self._stop.is_set():     # a closed engine while stopping is expected; anything else is not
                 raise
