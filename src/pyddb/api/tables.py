@@ -946,6 +946,10 @@ def update_table(model, request: Dict[str, Any]) -> Dict[str, Any]:
             description[member] = before[member]
         else:
             description.pop(member, None)
+    created = {ix.name for ix in online if ix.status == "CREATING"}
+    for g in description.get("GlobalSecondaryIndexes", ()):
+        if g["IndexName"] in created:       # just created: counts 0, as CreateTable's response says them
+            g["IndexSizeBytes"] = g["ItemCount"] = 0
     updated = {
         u["Update"]["IndexName"] for u in request.get("GlobalSecondaryIndexUpdates") or () if u.get("Update")
     }
