@@ -36,6 +36,7 @@ from pyddb.api.common import Expressions, check_key_paths, consumed, read_units,
 from pyddb.errors import DynamoDBError, ValidationException
 from pyddb.expressions import ast
 from pyddb.expressions import messages as expression_messages
+from pyddb.model import indexes
 from pyddb.model.items import INVALID, check_item_key, check_key, index_write_units, written_bytes
 from pyddb.types import attrvalue, size
 from pyddb.types.invalid import InvalidValue
@@ -57,6 +58,13 @@ REMOVE_DELETE_COST = 2
 
 def _wants_capacity(request: Dict[str, Any]) -> bool:
     return request.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES")
+
+
+def _collection_metrics(model, request: Dict[str, Any], t, out: Dict[str, Any], key: Dict[str, Any]) -> None:
+    """ReturnItemCollectionMetrics=SIZE on a table with local secondary indexes: the written item's collection
+    as it is after the write (model/indexes.py ITEM COLLECTIONS)."""
+    if request.get("ReturnItemCollectionMetrics") == "SIZE" and t.lsis:
+        out["ItemCollectionMetrics"] = indexes.collection_metrics(model, t, key)
 
 
 def _write_capacity(request: Dict[str, Any], t, old, new) -> Dict[str, Any]:
@@ -105,6 +113,7 @@ def put_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
         out["Attributes"] = old
     if _wants_capacity(request):
         out["ConsumedCapacity"] = _write_capacity(request, t, old, new)
+    _collection_metrics(model, request, t, out, item)
     return out
 
 
@@ -128,6 +137,7 @@ def delete_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
         out["Attributes"] = old
     if _wants_capacity(request):
         out["ConsumedCapacity"] = _write_capacity(request, t, old, new)
+    _collection_metrics(model, request, t, out, key)
     return out
 
 
@@ -289,4 +299,5 @@ def update_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
                 out["Attributes"] = projected
     if _wants_capacity(request):
         out["ConsumedCapacity"] = _write_capacity(request, t, old, new)
+    _collection_metrics(model, request, t, out, key)
     return out
