@@ -260,6 +260,19 @@ def _warm(warm: Dict[str, int]) -> Dict[str, Any]:
     }
 
 
+def _keyspace_stats(model) -> Dict[str, Any]:
+    """The engine's per-keyspace stats. Database.stats() sums the sizes of the files an os.walk lists, and a
+    file can vanish in between (a catalog replaced, a keyspace dropped by an index deletion, a WAL segment
+    retired): FileNotFoundError, which a DescribeTable must not surface; try again (a few times at most)."""
+    for attempt in range(5):
+        try:
+            return model.engine.stats()["keyspaces"]
+        except FileNotFoundError:
+            if attempt == 4:
+                raise
+    raise AssertionError("unreachable")
+
+
 def _usage(keyspaces: Optional[Dict[str, Any]], keyspace: str) -> tuple:
     """(ItemCount, size in bytes) of an engine keyspace: see SIZES AND COUNTS."""
     st = (keyspaces or {}).get(keyspace)
@@ -281,7 +294,7 @@ def describe(
     0, GSIs CREATING, no LastUpdateToPayPerRequestDateTime); `warm`: include WarmThroughput."""
     now = _now(model)
     if keyspaces is None and not created:
-        keyspaces = model.engine.stats()["keyspaces"]
+        keyspaces = _keyspace_stats(model)
     arn = model.arn(t.name)
     on_demand = t.billing_mode == PAY_PER_REQUEST
     count, size = (0, 0) if created else _usage(keyspaces, t.keyspace)
@@ -936,7 +949,7 @@ def update_table(model, request: Dict[str, Any]) -> Dict[str, Any]:
         model.save_table(new)
         for ix in online:
             model.backfills.start(new.name, ix.name)
-    keyspaces = model.engine.stats()["keyspaces"]
+    keyspaces = _keyspace_stats(model)
     before = describe(model, t, keyspaces=keyspaces)
     updating = any(request.get(m) not in (None, {}) for m in UPDATING_MEMBERS)
     description = describe(model, new, "UPDATING" if updating else "ACTIVE", keyspaces=keyspaces)
