@@ -311,3 +311,18 @@ def test_streams_target_routes_to_the_same_dispatch(raw, monkeypatch):
     monkeypatch.setitem(api.OPERATIONS, "ListStreams", lambda model, request: {"Streams": []})
     status, h, out = raw("POST", b"{}", target="DynamoDBStreams_20120810.ListStreams")
     assert (status, json.loads(out)) == (200, {"Streams": []})
+
+
+def test_response_encoding_of_bytes_datetimes_and_decimals():
+    from datetime import datetime, timezone
+    from decimal import Decimal
+
+    from pyddb.server.protocol import dumps
+
+    t = datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
+    out = dumps({"B": b"\x00\xff", "BS": [b"a"], "t": t,
+                 "naive": datetime(2024, 1, 2), "f": 1700000000.123, "d": Decimal("2.5"), "i": Decimal(3),
+                 "u": "h\u00e9"})
+    assert json.loads(out) == {"B": "AP8=", "BS": ["YQ=="], "t": 1704164645.678, "naive": 1704153600.0,
+                               "f": 1700000000.123, "d": 2.5, "i": 3, "u": "h\u00e9"}
+    assert b" " not in out and "h\u00e9".encode() in out       # compact, UTF-8 rather than \u escapes
