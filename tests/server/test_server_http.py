@@ -313,3 +313,21 @@ def test_repeated_headers_are_joined_and_trailers_ignored(endpoint):
     with connect(endpoint) as s:
         s.sendall(msg)
         assert read_response(s)[0] == 200
+
+
+def test_idle_and_stalled_connections_are_closed_after_the_idle_timeout():
+    from pyddb.server.app import ServerThread
+
+    with ServerThread(None, idle_timeout=0.4) as srv:
+        with connect(srv.url) as idle, connect(srv.url) as stalled, connect(srv.url) as busy:
+            idle.sendall(request(LIST, b"{}"))
+            assert read_response(idle)[0] == 200
+            stalled.sendall(request(LIST, b"{}")[:30])
+            t0 = time.perf_counter()
+            while time.perf_counter() - t0 < 1.2:        # a client that keeps talking stays open
+                busy.sendall(request(LIST, b"{}"))
+                assert read_response(busy)[0] == 200
+                time.sleep(0.1)
+            assert is_closed(idle, 2) and is_closed(stalled, 2)
+            busy.sendall(request(LIST, b"{}"))
+            assert read_response(busy)[0] == 200

@@ -19,6 +19,8 @@ INVARIANTS
          completes (and is durable per the sync mode) even though its response has nowhere to go.
     (A5) stop() stops accepting, lets queued and running requests finish (bounded by `drain_timeout`), closes
          connections, then closes the model, which checkpoints.
+    (A6) A connection with nothing running that has been silent for idle_timeout (300 s) is closed, whether
+         between requests or half-way through one (a client that stopped sending).
 """
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ log = logging.getLogger("pyddb.server")
 
 MAX_HEADER_BYTES = 64 * 1024
 MAX_QUEUED = 16          # pipelined requests held per connection before reading pauses
+IDLE_TIMEOUT = 300.0     # seconds a connection may sit idle, or stall mid-request, before it is closed
 WRITE_THREADS = 16
 
 
@@ -54,6 +57,7 @@ class HttpConnection(asyncio.Protocol):
         "busy",
         "closed",
         "handler",
+        "last",
         "loop",
         "parser",
         "paused",
@@ -75,6 +79,7 @@ class HttpConnection(asyncio.Protocol):
         self.closed = False
         self.paused = False
         self._discard = False      # after a 413/400: ignore whatever else arrives
+        self.last = self.loop.time()   # last bytes received or sent (A6)
         self._reset()
 
     def _reset(self) -> None:
@@ -107,6 +112,7 @@ class HttpConnection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self._discard:
             return
+        self.last = self.loop.time()
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -205,6 +211,7 @@ class HttpConnection(asyncio.Protocol):
         if self.closed:
             return
         self.transport.write(out)                            # (A2) one write per response
+        self.last = self.loop.time()
         if not keep_alive or (self.server.stopping and not self.queue):
             self._close()
 
@@ -229,13 +236,15 @@ class Server:
 
     def __init__(self, model: Any, authenticator: Any, host: str = "127.0.0.1", port: int = 8000,
                  write_threads: int = WRITE_THREADS, drain_timeout: float = 10.0,
-                 sock: Optional[socket.socket] = None) -> None:
+                 idle_timeout: float = IDLE_TIMEOUT, sock: Optional[socket.socket] = None) -> None:
         self.model = model
         self.handler = Handler(model, authenticator)
         self.host = host
         self.port = port
         self.sock = sock
         self.drain_timeout = drain_timeout
+        self.idle_timeout = idle_timeout
+        self._sweeper: Any = None
         self.pool = ThreadPoolExecutor(max_workers=write_threads, thread_name_prefix="pyddb-write")
         self.connections: Set[HttpConnection] = set()
         self.loop: Any = None
@@ -255,6 +264,17 @@ class Server:
                                                         reuse_address=True, backlog=1024)
         bound = self.server.sockets[0].getsockname()
         self.host, self.port = bound[0], bound[1]
+        self._sweeper = self.loop.call_later(min(15.0, self.idle_timeout / 2), self._sweep)
+
+    def _sweep(self) -> None:
+        """(A6) Close connections that neither sent nor were sent anything for idle_timeout seconds and have
+        nothing running: abandoned keep-alive connections and requests that stopped arriving half-way."""
+        now = self.loop.time()
+        for conn in list(self.connections):
+            if conn.idle() and now - conn.last > self.idle_timeout:
+                conn._close()
+        if not self.stopping:
+            self._sweeper = self.loop.call_later(min(15.0, self.idle_timeout / 2), self._sweep)
 
     @property
     def url(self) -> str:
@@ -294,6 +314,8 @@ class Server:
         if self.stopping:
             return
         self.stopping = True
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         if self.server is not None:
             self.server.close()
         for conn in list(self.connections):
