@@ -41,6 +41,9 @@ cdef class BTree:
     cdef readonly uint64_t data_bytes  # sum of klen + vlen over all keys (B11)
     cdef uint64_t mod_count         # bumped by every change and checkpoint; cursors re-seek when it moved (B12)
     cdef readonly bint poisoned     # an I/O error hit a checkpoint: writes refused until reopen (B10)
+    cdef readonly lsn_t prev_lsn    # LSN of the meta in the other slot (the previous checkpoint) ...
+    cdef readonly bint prev_valid   # ... if that meta is valid and one generation older (see settle)
+    cdef readonly uint64_t moved_pages  # pages moved down by compaction since open
     # ---- pager ------------------------------------------------------------------------------------------
     cdef unsigned char** dirty      # pgno -> malloc'd page buffer written this interval; NULL = read the mmap
     cdef uint8_t* verified          # pgno -> 1 once the mmap'd page passed its checks since open (B3)
@@ -72,6 +75,11 @@ cdef class BTree:
     cdef int _free_page(self, pgno_t pgno) except -1
     cdef pgno_t _writable(self, pgno_t pgno) except 0
     cdef int _touch_path(self) except -1
+    cdef int _touch_levels(self, int nlev) except -1
+    cdef pgno_t _relocate(self, pgno_t pgno) except 0
+    cdef Py_ssize_t _compact(self, Py_ssize_t max_moves) except -1
+    cdef int _compact_node(self, int d, pgno_t limit, Py_ssize_t* budget, bint leaves) except -1
+    cdef int _compact_overflow(self, int d, pgno_t limit, Py_ssize_t* budget) except -1
     cdef unsigned char* _writable_child(self, unsigned char* parent, int c) except NULL
     # tree
     cdef int _check_open(self) except -1

@@ -141,6 +141,10 @@ cdef bytes MAGIC = b"pyddb-bt"
 cdef Py_ssize_t MAX_VALUE = 0x7FFFFFFF
 cdef size_t MAP_MIN = 64 << 20
 cdef size_t STAGE_BYTES = 1 << 20
+cdef pgno_t COMPACT_MIN_PAGES = 16      # checkpoint compaction: files smaller than this are left alone
+cdef Py_ssize_t COMPACT_STEP_MIN = 32    # ... and it may move at least this many pages
+cdef size_t CLOSE_COMPACT_BYTES = 1 << 30   # settle(): at most this many bytes of pages move ...
+cdef int SETTLE_ROUNDS = 4                  # ... in at most this many compaction + checkpoint rounds
 
 
 # ---- page helpers (pure, noexcept nogil) -----------------------------------------------------------------
@@ -311,12 +315,47 @@ cdef void vec_free(pgvec_t* v) noexcept:
     v.a = NULL
     v.n = v.cap = 0
 
+# free_list is a binary min-heap (a[0] is the lowest page), so allocation always takes the lowest free page
+# and the top of the file empties out for checkpoints to trim. A sorted ascending array is a valid heap.
+
+cdef int heap_push(pgvec_t* v, pgno_t x) except -1:
+    cdef size_t i, parent
+    vec_push(v, x)
+    i = v.n - 1
+    while i > 0:
+        parent = (i - 1) >> 1
+        if v.a[parent] <= x:
+            break
+        v.a[i] = v.a[parent]
+        i = parent
+    v.a[i] = x
+    return 0
+
+cdef pgno_t heap_pop(pgvec_t* v) noexcept nogil:
+    # The lowest page; the caller checked v.n > 0.
+    cdef pgno_t top = v.a[0], x
+    cdef size_t i = 0, c, n
+    v.n -= 1
+    n = v.n
+    if n == 0:
+        return top
+    x = v.a[n]
+    while True:
+        c = 2 * i + 1
+        if c >= n:
+            break
+        if c + 1 < n and v.a[c + 1] < v.a[c]:
+            c += 1
+        if x <= v.a[c]:
+            break
+        v.a[i] = v.a[c]
+        i = c
+    v.a[i] = x
+    return top
+
 cdef int cmp_pgno(const void* a, const void* b) noexcept nogil:
     cdef pgno_t x = (<const pgno_t*>a)[0], y = (<const pgno_t*>b)[0]
     return (x > y) - (x < y)
-
-cdef int cmp_pgno_desc(const void* a, const void* b) noexcept nogil:
-    return cmp_pgno(b, a)
 
 
 # ---- meta pages ------------------------------------------------------------------------------------------
@@ -388,6 +427,36 @@ cdef size_t map_length(int64_t file_bytes):
     return (want + (MAP_MIN - 1)) // MAP_MIN * MAP_MIN
 
 
+cdef Py_ssize_t _count_tree_pages(BTree t, pgno_t pg, int level) except -1:
+    # Leaf and branch pages of the subtree at pg (reads branches only).
+    cdef unsigned char* p
+    cdef Py_ssize_t total = 1
+    cdef int c, n
+    if level == 0:
+        return 1
+    p = t._page(pg)
+    n = pg_ncells(p)
+    if level == 1:
+        return 1 + n + 1
+    for c in range(n + 1):
+        total += _count_tree_pages(t, br_child(t._page(pg), c), level - 1)
+    return total
+
+
+cdef Py_ssize_t _count_branch_pages(BTree t, pgno_t pg, int level) except -1:
+    # Branch pages of the subtree at pg.
+    cdef Py_ssize_t total = 1
+    cdef int c, n
+    if level <= 0:
+        return 0
+    if level == 1:
+        return 1
+    n = pg_ncells(t._page(pg))
+    for c in range(n + 1):
+        total += _count_branch_pages(t, br_child(t._page(pg), c), level - 1)
+    return total
+
+
 # ---- the tree ------------------------------------------------------------------------------------------------
 
 cdef class BTree:
@@ -445,7 +514,9 @@ cdef class BTree:
             if isinstance(m, dict):
                 break
         if isinstance(m0, dict) and isinstance(m1, dict):
-            meta = m1 if m1["gen"] > m0["gen"] else m0
+            meta, other = (m1, m0) if m1["gen"] > m0["gen"] else (m0, m1)
+            self.prev_valid = other["gen"] + 1 == meta["gen"]
+            self.prev_lsn = other["lsn"]
         elif isinstance(m0, dict):
             meta = m0
         elif isinstance(m1, dict):
@@ -512,7 +583,7 @@ cdef class BTree:
         if got != count:
             raise CorruptionError("freelist of %s holds %d entries, meta says %d" % (self.path, got, count))
         if self.free_list.n:
-            qsort(self.free_list.a, self.free_list.n, sizeof(pgno_t), cmp_pgno_desc)   # pop lowest first
+            qsort(self.free_list.a, self.free_list.n, sizeof(pgno_t), cmp_pgno)   # a valid min-heap
 
     def __dealloc__(self):
         self._release()
@@ -647,14 +718,13 @@ cdef class BTree:
         return 0
 
     cdef pgno_t _alloc(self) except 0:
-        # A page with a fresh dirty buffer: from free_list (lowest first after a checkpoint), else the end.
+        # A page with a fresh dirty buffer: the lowest page on free_list (a min-heap), else the end.
         cdef pgno_t pg
         cdef unsigned char* buf = <unsigned char*>malloc(self.page_size)
         if buf == NULL:
             raise MemoryError()
         if self.free_list.n:
-            self.free_list.n -= 1
-            pg = self.free_list.a[self.free_list.n]
+            pg = heap_pop(&self.free_list)
         else:
             try:
                 self._grow_tables(self.next_pgno + 1)
@@ -673,7 +743,7 @@ cdef class BTree:
             free(self.dirty[pgno])
             self.dirty[pgno] = NULL
             self.ndirty -= 1
-            vec_push(&self.free_list, pgno)
+            heap_push(&self.free_list, pgno)
         else:
             vec_push(&self.pending_free, pgno)
         return 0
@@ -693,9 +763,13 @@ cdef class BTree:
 
     cdef int _touch_path(self) except -1:
         # Make every page of path_pg[0:depth] writable, top-down, re-pointing parents at copies.
+        return self._touch_levels(self.depth)
+
+    cdef int _touch_levels(self, int nlev) except -1:
+        # Make path_pg[0:nlev] writable, top-down, re-pointing parents (via path_idx) at copies.
         cdef int d
         cdef pgno_t npg
-        for d in range(self.depth):
+        for d in range(nlev):
             npg = self._writable(self.path_pg[d])
             if npg != self.path_pg[d]:
                 if d == 0:
@@ -711,6 +785,155 @@ cdef class BTree:
         if npg != child:
             br_set_child(parent, c, npg)
         return self.dirty[npg]
+
+    cdef pgno_t _relocate(self, pgno_t pgno) except 0:
+        # Copy page pgno (dirty or durable) to the lowest free page and free pgno (B9: at once if it was
+        # dirty, pending otherwise); returns the copy's pgno. The caller re-points the page's referrer, which
+        # it made writable first.
+        cdef unsigned char* src = self._page(pgno)
+        cdef pgno_t npg = self._alloc()
+        memcpy(self.dirty[npg], src, self.page_size)
+        store64(self.dirty[npg] + H_PGNO, npg)
+        self._free_page(pgno)
+        return npg
+
+    # ---- compaction ----------------------------------------------------------------------------------------
+
+    cdef Py_ssize_t _compact(self, Py_ssize_t max_moves) except -1:
+        # Move up to max_moves in-use pages, highest first, from the top of the file into the lowest free
+        # pages: each is copied (B1: its parent path is made writable, as for any change) and its old page
+        # freed (B9), so that the top of the file empties and a later checkpoint trims it. Returns the number
+        # of pages moved (overflow chains move whole, so this can exceed max_moves by a chain's length).
+        cdef uint8_t* state = NULL
+        cdef pgno_t* fl = NULL
+        cdef size_t i, nfree = self.free_list.n
+        cdef pgno_t j, limit
+        cdef Py_ssize_t moves = 0, budget, in_use, tree_pages, reserve
+        if self.root == 0 or nfree == 0 or max_moves <= 0:
+            return 0
+        # Plan: pair the lowest free pages with the highest in-use ones while that moves a page down; the
+        # in-use pages at or above `limit` move. As many low free pages as there are branches are left for
+        # the copies of the branches that re-point moved children (each is copied once per interval), and
+        # enough for the next checkpoint's freelist (it takes the lowest free pages), so nothing new lands
+        # at the top.
+        reserve = (_count_branch_pages(self, self.root, self.depth - 1)        # entries: at most these
+                   + <Py_ssize_t>((2 * nfree + self.pending_free.n) // <size_t>((self.page_size - HDR) // 8)) + 1)
+        if <Py_ssize_t>nfree <= reserve + self.depth:
+            return 0
+        try:
+            state = <uint8_t*>calloc(self.next_pgno, 1)          # 0 in use, 1 free, 2 pending
+            fl = <pgno_t*>malloc(nfree * sizeof(pgno_t))
+            if state == NULL or fl == NULL:
+                raise MemoryError()
+            for i in range(self.free_list.n):
+                state[self.free_list.a[i]] = 1
+            for i in range(self.pending_free.n):
+                state[self.pending_free.a[i]] = 2
+            memcpy(fl, self.free_list.a, nfree * sizeof(pgno_t))
+            qsort(fl, nfree, sizeof(pgno_t), cmp_pgno)
+            j = self.next_pgno - 1
+            limit = self.next_pgno
+            i = <size_t>reserve
+            while i < nfree and moves < max_moves:
+                while j >= 2 and state[j] != 0:
+                    j -= 1
+                if j < 2 or fl[i] >= j:
+                    break
+                limit = j
+                moves += 1
+                i += 1
+                j -= 1
+        finally:
+            free(state)
+            free(fl)
+        if moves == 0:
+            return 0
+        # Leaves are read only if overflow pages exist (in-use pages that are neither leaves nor branches).
+        in_use = <Py_ssize_t>(self.next_pgno - 2 - self.free_list.n - self.pending_free.n)
+        tree_pages = _count_tree_pages(self, self.root, self.depth - 1)
+        budget = moves
+        self.mod_count += 1                              # (B12) pages move: cursors re-seek
+        self.path_pg[0] = self.root
+        if self.root >= limit:
+            self.root = self._relocate(self.root)
+            self.path_pg[0] = self.root
+            budget -= 1
+        if self.depth > 1:
+            self._compact_node(0, limit, &budget, in_use > tree_pages)
+        elif in_use > tree_pages:
+            self._compact_overflow(0, limit, &budget)
+        self.moved_pages += moves - budget
+        return moves - budget
+
+    cdef int _compact_node(self, int d, pgno_t limit, Py_ssize_t* budget, bint leaves) except -1:
+        # The branch path_pg[d] (reached through path_pg/path_idx[0:d]): move its children at or above
+        # limit, then recurse; with `leaves`, also the overflow chains of the leaves below.
+        cdef int c, n
+        cdef pgno_t ch, nch
+        n = pg_ncells(self._page(self.path_pg[d]))
+        for c in range(n + 1):
+            if budget[0] <= 0:
+                return 0
+            self.path_idx[d] = c
+            ch = br_child(self._page(self.path_pg[d]), c)
+            if ch >= limit and self.free_list.n > <size_t>self.depth and self.free_list.a[0] < limit:
+                self._touch_levels(d + 1)
+                nch = self._relocate(ch)
+                br_set_child(self.dirty[self.path_pg[d]], c, nch)
+                ch = nch
+                budget[0] -= 1
+            self.path_pg[d + 1] = ch
+            if d + 2 < self.depth:
+                self._compact_node(d + 1, limit, budget, leaves)
+            elif leaves:
+                self._compact_overflow(d + 1, limit, budget)
+        return 0
+
+    cdef int _compact_overflow(self, int d, pgno_t limit, Py_ssize_t* budget) except -1:
+        # The leaf path_pg[d]: in a chain reaching pages at or above limit, those pages move, and the pages
+        # before the last of them are made writable (copied if durable) to be re-pointed.
+        cdef unsigned char* c
+        cdef unsigned char* q
+        cdef int i, n = pg_ncells(self._page(self.path_pg[d]))
+        cdef Py_ssize_t klen, k, last
+        cdef pgno_t o, prev, no
+        for i in range(n):
+            if budget[0] <= 0:
+                return 0
+            c = pg_cell(self._page(self.path_pg[d]), i)
+            if not (c[2] & CELL_OVERFLOW):
+                continue
+            o = load64(c + LEAF_CELL_HDR + load16(c))
+            last = -1
+            k = 0
+            while o != 0:
+                if o >= limit:
+                    last = k
+                q = self._page(o)
+                if q[H_TYPE] != PT_OVERFLOW:
+                    raise CorruptionError("page %d of %s: broken overflow chain" % (o, self.path))
+                o = load64(q + H_LINK)
+                k += 1
+            if last < 0 or self.free_list.n <= <size_t>(self.depth + last) or self.free_list.a[0] >= limit:
+                continue
+            self._touch_levels(d + 1)
+            c = pg_cell(self.dirty[self.path_pg[d]], i)
+            klen = load16(c)
+            prev = 0                                     # 0: the referrer is the leaf cell
+            o = load64(c + LEAF_CELL_HDR + klen)
+            for k in range(last + 1):
+                if o >= limit:
+                    no = self._relocate(o)
+                    budget[0] -= 1
+                else:
+                    no = self._writable(o)
+                if prev == 0:
+                    store64(c + LEAF_CELL_HDR + klen, no)
+                else:
+                    store64(self.dirty[prev] + H_LINK, no)
+                prev = no
+                o = load64(self.dirty[no] + H_LINK)
+        return 0
 
     # ---- search ------------------------------------------------------------------------------------------
 
@@ -1079,9 +1302,12 @@ cdef class BTree:
 
     # ---- checkpoint ----------------------------------------------------------------------------------------
 
-    def checkpoint(self, lsn_t lsn, bytes user_meta=b""):
+    def checkpoint(self, lsn_t lsn, bytes user_meta=b"", Py_ssize_t compact=-1):
         """Make the current tree durable as generation gen + 1 recording lsn and user_meta (B1, B2).
 
+        First moves up to `compact` pages from the top of the file into free pages lower down (see
+        _compact; the default -1: when at least 1/8 of the file is free, at most max(32, dirty pages / 4),
+        so compaction adds at most about a quarter to a checkpoint's writes; 0: none).
         On any error the tree is poisoned (B10): reopen to get the previous checkpoint back."""
         self._check_writable()
         if user_meta is None:
@@ -1089,10 +1315,48 @@ cdef class BTree:
         if len(user_meta) > BT_META_USER_MAX:
             raise ValueError("user_meta is %d bytes; at most %d" % (len(user_meta), BT_META_USER_MAX))
         try:
+            if compact < 0:
+                compact = 0
+                if self.next_pgno >= COMPACT_MIN_PAGES and self.free_list.n * 8 >= self.next_pgno:
+                    compact = max(COMPACT_STEP_MIN, self.ndirty // 4)
+            if compact > 0:
+                self._compact(compact)
             _checkpoint(self, lsn, user_meta)
         except BaseException:
             self.poisoned = True
             raise
+
+    def settle(self, Py_ssize_t max_moves=-1):
+        """For a clean close: move up to max_moves pages (-1: 1 GiB of them) from the top of the file into
+        free pages lower down, then checkpoint at the same LSN until the moved-out pages are trimmed and
+        both meta pages describe the current tree at the current LSN, so that a damaged newest meta falls
+        back to the same state (no log is needed to replay). Does nothing when that already holds.
+        Returns the number of pages moved. Errors poison the tree (B10)."""
+        cdef Py_ssize_t moved, total = 0
+        cdef int r
+        self._check_writable()
+        if max_moves < 0:
+            max_moves = <Py_ssize_t>(CLOSE_COMPACT_BYTES // self.page_size)
+        try:
+            # Each round moves what it can and checkpoints; the next round's checkpoint trims the pages the
+            # moves freed (usually two rounds; stragglers, e.g. of overflow chains, get up to two more).
+            for r in range(SETTLE_ROUNDS):
+                moved = self._compact(max_moves - total) if total < max_moves else 0
+                total += moved
+                if (moved == 0 and self.ndirty == 0 and self.settled
+                        and not (self.free_list.n > 0 and _is_free_top(self))):
+                    break
+                _checkpoint(self, self.lsn, self._user_meta)
+        except BaseException:
+            self.poisoned = True
+            raise
+        return total
+
+    @property
+    def settled(self):
+        """No change since the last checkpoint, and the other meta page holds the previous checkpoint at the
+        same LSN (see settle)."""
+        return self.ndirty == 0 and self.prev_valid and self.prev_lsn == self.lsn
 
     # ---- Python API ----------------------------------------------------------------------------------------
 
@@ -1116,9 +1380,10 @@ cdef class BTree:
     def stats(self):
         self._check_open()
         return dict(page_size=self.page_size, pages=self.next_pgno,
-                    free_pages=self.free_list.n + self.pending_free.n, dirty_pages=self.ndirty,
+                    free_pages=self.free_list.n + self.pending_free.n, pending_pages=self.pending_free.n,
+                    dirty_pages=self.ndirty,
                     entries=self.entries, data_bytes=self.data_bytes, file_bytes=os_file_size(self.fd),
-                    depth=self.depth, gen=self.gen)
+                    depth=self.depth, gen=self.gen, moved_pages=self.moved_pages)
 
     def check(self):
         """Walk the whole tree and the free lists; raise CorruptionError on the first broken invariant."""
@@ -1127,6 +1392,15 @@ cdef class BTree:
 
 
 # ---- checkpoint -------------------------------------------------------------------------------------------
+
+cdef bint _is_free_top(BTree t):
+    # Whether the top page of the file is on free_list (a checkpoint would trim it).
+    cdef size_t i
+    for i in range(t.free_list.n):
+        if t.free_list.a[i] == t.next_pgno - 1:
+            return True
+    return False
+
 
 cdef int _write_dirty(BTree t, gen_t gen, unsigned char* stage, Py_ssize_t stage_pages) except -1 nogil:
     # Step 1: stamp (B3) and pwrite every dirty page in pgno order; a run of adjacent pages is one pwrite.
@@ -1247,6 +1521,8 @@ cdef int _checkpoint(BTree t, lsn_t lsn, bytes user_meta) except -1:
                 t.verified[pg] = 1
         t.ndirty = 0
         t.gen = gen
+        t.prev_lsn = t.lsn                               # the other slot now holds the previous checkpoint
+        t.prev_valid = True
         t.lsn = lsn
         t._user_meta = user_meta
         t.next_pgno = new_next
@@ -1256,9 +1532,7 @@ cdef int _checkpoint(BTree t, lsn_t lsn, bytes user_meta) except -1:
         t.free_list = fl_entries
         t.pending_free = fl_pages
         fl_entries.a = fl_pages.a = NULL
-        if t.free_list.n:
-            qsort(t.free_list.a, t.free_list.n, sizeof(pgno_t), cmp_pgno_desc)   # pop lowest first
-        t.mod_count += 1
+        t.mod_count += 1                                 # free_list = fl_entries, ascending: a min-heap
         size = os_file_size(t.fd)
         if size > <int64_t>(new_next * ps):
             os_truncate(t.fd, <int64_t>(new_next * ps))

@@ -1,0 +1,233 @@
+"""Disk space: lowest-page-first allocation, compaction (BTree._compact through checkpoint() and settle()), and
+a clean close giving back what the WAL holds only for speed (Wal.close(release_space=True)).
+
+Copy-on-write between checkpoints leaves the previous version of every changed page free but scattered
+through the file; compaction moves pages from the top of the file into the lowest free pages so that a later
+checkpoint can trim the top. A clean Database.close() compacts, writes both meta pages at the final LSN and
+reduces the WAL to one empty segment. Every state in between must recover (the fault and power-loss tests
+at the end).
+"""
+import os
+import random
+import shutil
+import struct
+
+import pytest
+
+from pyddb._engine import osfile
+from pyddb._engine.btree import BTree
+
+PS = 4096
+
+
+def make(tmp_path, name="t.db", page_size=PS):
+    return BTree(str(tmp_path / name), page_size, create=True)
+
+
+def walk(t):
+    c = t.cursor()
+    ok = c.first()
+    out = []
+    while ok:
+        out.append((c.key(), c.value()))
+        ok = c.next()
+    return out
+
+
+def random_load(t, n, seed, vlen=(40, 60), ckpt_every=2000, big=0.0):
+    """n random inserts with a checkpoint every ckpt_every, as a random bulk load does (every interval
+    rewrites most leaves, so the file ends up about twice the live tree)."""
+    rnd = random.Random(seed)
+    d = {}
+    lsn = t.lsn
+    for i in range(n):
+        k = b"k%09d" % rnd.randrange(10 ** 9)
+        v = rnd.randbytes(rnd.randint(3000, 9000) if rnd.random() < big else rnd.randint(*vlen))
+        t.put(k, v)
+        d[k] = v
+        if (i + 1) % ckpt_every == 0:
+            lsn += 1
+            t.checkpoint(lsn)
+    lsn += 1
+    t.checkpoint(lsn)
+    return d
+
+
+def file_pages(t):
+    return t.stats()["file_bytes"] // t.page_size
+
+
+def meta_gen(path, slot, ps=PS):
+    with open(path, "rb") as f:
+        f.seek(slot * ps + 16)
+        return struct.unpack(">Q", f.read(8))[0]
+
+
+# ---- B+tree: allocation and compaction -----------------------------------------------------------------------
+
+def test_freed_pages_are_reused_lowest_first(tmp_path):
+    t = make(tmp_path)
+    d = random_load(t, 3000, seed=1)
+    for k in list(d)[::2]:
+        t.delete(k)
+    t.checkpoint(t.lsn + 1)
+    t.checkpoint(t.lsn + 1)                      # everything freed above is free now
+    st = t.check()
+    assert st["free_pages"] > 20
+    t.put(b"new", b"x")                          # copies one root-to-leaf path into free pages
+    t.checkpoint(t.lsn + 1)
+    # the copies took the lowest free pages: no free page is below every page the path now uses
+    data = open(t.path, "rb").read()
+    gens = {n: struct.unpack(">Q", data[n * PS + 16:n * PS + 24])[0] for n in range(2, len(data) // PS)}
+    written = sorted(n for n, g in gens.items() if g == t.gen)
+    free_before = sorted(n for n, g in gens.items() if g < t.gen)
+    assert written and written[0] < free_before[len(free_before) // 2]
+
+
+def test_settle_after_a_random_load_trims_the_file_to_about_the_live_tree(tmp_path):
+    t = make(tmp_path)
+    d = random_load(t, 20000, seed=2)
+    before = t.check()
+    assert before["free_pages"] > 0.3 * before["pages"]      # the copy-on-write churn this fixes
+    moved0 = t.moved_pages
+    moved = t.settle()
+    st = t.check()
+    assert moved > 0 and t.stats()["moved_pages"] == moved0 + moved
+    live = st["leaf_pages"] + st["branch_pages"] + st["overflow_pages"]
+    assert st["free_pages"] <= 0.03 * live + 4, st
+    assert file_pages(t) == st["pages"] < 0.7 * before["pages"]
+    assert t.settled and t.prev_lsn == t.lsn
+    assert walk(t) == sorted(d.items())
+    lsn = t.lsn
+    t.close()
+    t = BTree(str(tmp_path / "t.db"))
+    assert t.lsn == lsn and walk(t) == sorted(d.items())
+    t.check()
+    assert t.settle() == 0                          # nothing left to do: no checkpoint either
+    assert t.gen == BTree(str(tmp_path / "t.db")).gen
+
+
+def test_compaction_moves_overflow_chains_and_keeps_every_value(tmp_path):
+    t = make(tmp_path)
+    d = random_load(t, 3000, seed=3, big=0.1)
+    rnd = random.Random(3)
+    for k in rnd.sample(sorted(d), len(d) // 2):
+        t.delete(k)
+        del d[k]
+    t.checkpoint(t.lsn + 1)
+    before = t.check()
+    t.settle()
+    st = t.check()
+    assert st["overflow_pages"] > 0 and st["pages"] < 0.8 * before["pages"]
+    assert st["free_pages"] <= 0.05 * st["pages"] + 4, st
+    assert walk(t) == sorted(d.items())
+    t.close()
+    t = BTree(str(tmp_path / "t.db"))
+    assert walk(t) == sorted(d.items())
+    t.check()
+
+
+def test_b12_a_cursor_survives_compaction(tmp_path):
+    t = make(tmp_path)
+    d = random_load(t, 5000, seed=4)
+    keys = sorted(d)
+    c = t.cursor()
+    assert c.seek_ge(keys[100])
+    t.settle()
+    got = [c.key()]
+    while len(got) < 50 and c.next():
+        got.append(c.key())
+    assert got == keys[100:150]
+    assert c.value() == d[keys[149]]
+
+
+def test_checkpoint_compaction_is_bounded_and_shrinks_the_file_over_checkpoints(tmp_path):
+    t = make(tmp_path)
+    d = random_load(t, 12000, seed=5)
+    rnd = random.Random(5)
+    for k in rnd.sample(sorted(d), 3 * len(d) // 4):   # live pages stay scattered up to the top
+        t.delete(k)
+        del d[k]
+    t.checkpoint(t.lsn + 1, compact=0)
+    t.checkpoint(t.lsn + 1, compact=0)
+    start = file_pages(t)
+    sizes = []
+    for i in range(12):
+        moved0 = t.moved_pages
+        dirty = t.stats()["dirty_pages"]
+        t.checkpoint(t.lsn + 1)
+        assert t.moved_pages - moved0 <= max(32, dirty // 4)
+        sizes.append(file_pages(t))
+        t.check()
+    assert sizes[-1] < 0.7 * start, (start, sizes)
+    assert walk(t) == sorted(d.items())
+
+
+def test_compact_zero_moves_nothing(tmp_path):
+    t = make(tmp_path)
+    random_load(t, 6000, seed=6)
+    moved = t.moved_pages
+    t.checkpoint(t.lsn + 1, compact=0)
+    assert t.moved_pages == moved
+
+
+def test_settle_writes_both_metas_at_the_same_lsn_so_a_damaged_newest_meta_loses_nothing(tmp_path):
+    path = str(tmp_path / "t.db")
+    t = make(tmp_path)
+    d = random_load(t, 4000, seed=7)
+    t.put(b"last", b"change")
+    d[b"last"] = b"change"
+    t.checkpoint(77)
+    assert not t.settled                         # the other slot holds LSN 76
+    t.settle()
+    assert t.settled and t.lsn == 77
+    gen = t.gen
+    t.close()
+    with open(path, "r+b") as f:                 # damage the newest meta
+        f.seek((gen % 2) * PS + 40)
+        f.write(b"\xff")
+    t = BTree(path)
+    assert t.gen == gen - 1 and t.lsn == 77
+    assert walk(t) == sorted(d.items())
+    t.check()
+
+
+def test_a_fault_at_every_io_of_settle_leaves_the_same_contents(tmp_path):
+    base = str(tmp_path / "base.db")
+    t = BTree(base, PS, create=True)
+    d = random_load(t, 6000, seed=8, big=0.05)
+    for k in random.Random(8).sample(sorted(d), 3000):
+        t.delete(k)
+        del d[k]
+    t.checkpoint(t.lsn + 1)
+    lsn = t.lsn
+    t.close()
+
+    def run(kind, after):
+        path = str(tmp_path / ("f-%s-%s.db" % (kind, after)))
+        shutil.copy(base, path)
+        t = BTree(path)
+        w0, s0 = osfile.io_counts()
+        if after is not None:
+            osfile.set_fault(kind, after)
+        try:
+            t.settle()
+        except OSError:
+            assert t.poisoned
+        finally:
+            osfile.clear_fault()
+        w1, s1 = osfile.io_counts()
+        t.close()
+        t = BTree(path)
+        assert t.lsn == lsn and walk(t) == sorted(d.items())
+        t.check()
+        t.close()
+        os.unlink(path)
+        return w1 - w0, s1 - s0
+
+    writes, syncs = run("write", None)
+    assert syncs >= 4 and syncs % 2 == 0         # two or more checkpoints
+    for after in sorted(set(range(0, writes, max(1, writes // 40))) | {writes - 1, writes - 2}):
+        run("write", after)
+    for after in range(syncs):
+        run("sync", after)
