@@ -89,3 +89,6 @@ cdef class Wal:
     cdef int _recover(self, lsn_t start_lsn) except -1
     cdef int _start_fresh(self, lsn_t start_lsn) except -1
     cdef int _ensure_buf(self, size_t n) except -1
+    cdef bint _take_free_as_current(self, str src) except -1
+    cdef int _start_spare(self, lsn_t name) except -1
+    cdef int _release_space(self, lsn_t checkpointed_lsn) except -1

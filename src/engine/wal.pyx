@@ -293,6 +293,8 @@ cdef class Wal:
             raise ValueError("start_lsn must be >= 1")
         os.makedirs(self.dirpath, exist_ok=True)
         self._recover(start_lsn)
+        if self._seg_size < self.segment_bytes:
+            self._start_spare(self._seg_first)           # a clean close released the preallocation
         if self._mode == 1:
             self._stop = threading.Event()
             self._thread = threading.Thread(target=_flusher, args=(weakref.ref(self), self._stop),
@@ -392,8 +394,16 @@ cdef class Wal:
         cdef uint64_t size = self.segment_bytes if rec_size <= self.segment_bytes else _align8(rec_size)
         cdef int fd = -1
         if self._write_off == 0:
-            # The current segment is empty (only a record larger than it gets here): it already has the
-            # right name, so grow it in place. No record is in it yet, so a failure here poisons nothing (W6).
+            # The current segment holds no record: a record larger than it, or the first append after a
+            # clean close released the preallocation. It already has the right name: take a zero-filled
+            # spare in its place if one is (being) made, else grow it in place. No record is in it yet, so
+            # a failure here poisons nothing (W6).
+            if size == self.segment_bytes:
+                if self._spare_thread is not None:
+                    self._spare_thread.join()            # started at open: usually done by now
+                    self._spare_thread = None
+                if self._free and self._take_free_as_current(self._free.pop()):
+                    return 0
             _zero_fill(self._fd, self._seg_size, size)
             _datasync(self._fd)                          # the new size is data-sync metadata: durable too
             self._seg_size = size
@@ -430,13 +440,51 @@ cdef class Wal:
         self._write_off = 0
         self._segments.append(first)
         # No segment to recycle for the next roll: zero-fill a spare now, off the commit path.
-        if (not self._free and self.segment_bytes >= SPARE_MIN_BYTES
-                and (self._spare_thread is None or not self._spare_thread.is_alive())):
-            self._spare_thread = threading.Thread(
-                target=_make_spare, name="pyddb-wal-spare", daemon=True,
-                args=(weakref.ref(self), os.path.join(self.dirpath, "spare-%016x.free" % first),
-                      self.segment_bytes))
-            self._spare_thread.start()
+        self._start_spare(first)
+        return 0
+
+    cdef bint _take_free_as_current(self, str src) except -1:
+        """Rename the zero-filled free segment `src` over the current (empty, short) segment (W5). False if
+        that failed before anything changed (src is dropped; the caller grows the segment instead)."""
+        cdef int fd
+        path = os.path.join(self.dirpath, segment_name(self._seg_first))
+        try:
+            fd = _open_rw(src)
+        except OSError:
+            fd = -1
+        if fd >= 0:
+            try:
+                os.rename(src, path)                     # stale records inside read as end (W8)
+            except OSError:
+                os.close(fd)
+                fd = -1
+        if fd < 0:
+            try:
+                os.unlink(src)
+            except OSError:
+                pass
+            return False
+        try:
+            os_fsync_dir(self.dirpath)                   # (W5) the new file is durable under the name
+        except OSError as e:
+            os.close(fd)
+            self._poison(e)
+            raise
+        self._pending_fds.append((self._seg_first, self._fd))   # the old file: the next syncer closes it (W4)
+        self._fd = fd
+        self._seg_size = self.segment_bytes
+        self._n_segments_recycled += 1
+        return True
+
+    cdef int _start_spare(self, lsn_t name) except -1:
+        """Zero-fill a spare segment in the background (off the commit path) unless one exists or is made."""
+        if (self._free or self.segment_bytes < SPARE_MIN_BYTES
+                or (self._spare_thread is not None and self._spare_thread.is_alive())):
+            return 0
+        self._spare_thread = threading.Thread(
+            target=_make_spare, name="pyddb-wal-spare", daemon=True,
+            args=(weakref.ref(self), os.path.join(self.dirpath, "spare-%016x.free" % name), self.segment_bytes))
+        self._spare_thread.start()
         return 0
 
     def _add_spare(self, path):
@@ -748,6 +796,10 @@ cdef class Wal:
             if end_off + rec > discard_end:
                 discard_end = end_off + rec
         truncated = file_size < self.segment_bytes       # a cut-short file: extend it to a full segment
+        if (truncated and discard_end == end_off and end_off == file_size and bad_i + 1 == len(segs)):
+            # The log ends exactly where the last file does: a clean close released the preallocation
+            # (close(release_space=True)), nothing was discarded. Appends re-extend it (_roll, W5).
+            truncated = False
         if discard_end > end_off:
             # A crash left debris here: zero the rest of the segment (up to its last non-zero byte), so no
             # torn remnant of this era can later sit where the log ends and be reported again.
@@ -815,8 +867,14 @@ cdef class Wal:
 
     # ---- life cycle and introspection --------------------------------------------------------------------
 
-    def close(self):
-        """Sync (unless poisoned), stop the flusher, close descriptors. Truncates nothing. Idempotent."""
+    def close(self, bint release_space=False, lsn_t checkpointed_lsn=0):
+        """Sync (unless poisoned), stop the flusher, close descriptors. Idempotent.
+
+        release_space=True (a clean shutdown) also gives back the disk space the log holds only for speed:
+        the free and spare segments are removed and the current segment's preallocation is cut off; and
+        when the caller has checkpointed every record (checkpointed_lsn >= last_lsn, not archive mode),
+        the records too: the log becomes one empty segment named last_lsn + 1 (see _release_space). Without
+        it nothing is truncated."""
         if self._closed:
             return
         if self._thread is not None:
@@ -846,11 +904,58 @@ cdef class Wal:
             except OSError:
                 pass
         self._pending_fds = []
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+        try:
+            if release_space and err is None and not self._poisoned and self._fd >= 0:
+                self._release_space(checkpointed_lsn)
+        finally:
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1
         if err is not None:
             raise err
+
+    cdef int _release_space(self, lsn_t checkpointed_lsn) except -1:
+        """close(release_space=True), after the final sync; every step leaves a log that recovers the same
+        records (W1, W9): a crash in the middle of it loses nothing the caller still needs."""
+        cdef lsn_t nxt = self._last_lsn + 1
+        d = self.dirpath
+        removed = False
+        for path in self._free:                          # not part of the log
+            try:
+                os.unlink(path)
+                removed = True
+            except FileNotFoundError:
+                pass
+        self._free = []
+        if self.archive or checkpointed_lsn < self._last_lsn:
+            # The records stay: cut the zeros after them (recovery takes the short segment as is).
+            if self._write_off < self._seg_size:
+                os.ftruncate(self._fd, <int64_t>self._write_off)
+                _datasync(self._fd)
+        else:
+            # The records are checkpointed: the log becomes one empty segment named nxt. It is in place
+            # (durably) before any old segment goes, and those go oldest first, each removal durable before
+            # the next (W9); recovery of any intermediate state ends the log at LSN nxt - 1.
+            older = list(self._segments)
+            if self._seg_first == nxt:                   # the current segment is already empty
+                older.pop()
+                os.ftruncate(self._fd, 0)
+                _datasync(self._fd)
+            else:
+                fd = os.open(os.path.join(d, segment_name(nxt)),
+                             os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o644)
+                os.close(fd)
+                os_fsync_dir(d)
+            for s in older:
+                os.unlink(os.path.join(d, segment_name(s)))
+                os_fsync_dir(d)
+                removed = False
+            self._segments = [nxt]
+            self._seg_first = self._first_lsn = nxt
+            self._seg_size = self._write_off = 0
+        if removed:
+            os_fsync_dir(d)
+        return 0
 
     def __enter__(self):
         return self

@@ -16,6 +16,7 @@ import pytest
 
 from pyddb._engine import osfile
 from pyddb._engine.btree import BTree
+from pyddb._engine.wal import Wal, segment_name
 
 PS = 4096
 
@@ -231,3 +232,93 @@ def test_a_fault_at_every_io_of_settle_leaves_the_same_contents(tmp_path):
         run("write", after)
     for after in range(syncs):
         run("sync", after)
+
+
+# ---- WAL: giving the space back at a clean close -------------------------------------------------------------
+
+def wal_files(d):
+    return sorted(os.listdir(d))
+
+
+def test_wal_release_drops_checkpointed_records_leaving_one_empty_segment(tmp_path):
+    d = str(tmp_path / "wal")
+    with Wal(d, segment_bytes=4096) as w:
+        for i in range(100):
+            w.append(b"r%d" % i + b"x" * 100)
+        w.retire(60)
+        assert len([f for f in os.listdir(d) if f.endswith(".free")]) > 0
+        w.close(release_space=True, checkpointed_lsn=100)
+    assert wal_files(d) == [segment_name(101)]
+    assert os.path.getsize(os.path.join(d, segment_name(101))) == 0
+    with Wal(d, segment_bytes=4096, start_lsn=101) as w:
+        assert (w.first_lsn, w.last_lsn) == (101, 100)
+        assert w.stats()["recovered_tail"] is None
+        assert w.append(b"next") == 101             # the empty segment grows back to a full one (W5)
+        w.sync()
+        assert w.stats()["segments"] == 1
+    assert os.path.getsize(os.path.join(d, segment_name(101))) == 4096
+    with Wal(d, segment_bytes=4096, start_lsn=101) as w:
+        assert [r[0] for r in w.records(101)] == [101]
+
+
+def test_wal_release_keeps_records_not_checkpointed_and_in_archive_mode(tmp_path):
+    for archive, ckpt in ((False, 50), (True, 100)):
+        d = str(tmp_path / ("wal-%s" % archive))
+        with Wal(d, segment_bytes=4096, archive=archive) as w:
+            for i in range(100):
+                w.append(b"r%d" % i + b"x" * 100)
+            w.retire(40)
+            first = w.first_lsn
+            cur = w.stats()["current_segment"]
+            end = w.stats()["write_offset"]
+            w.close(release_space=True, checkpointed_lsn=ckpt)
+        assert not [f for f in os.listdir(d) if f.endswith(".free")]
+        assert os.path.getsize(os.path.join(d, cur)) == end          # preallocation cut off
+        with Wal(d, segment_bytes=4096, archive=archive) as w:
+            assert w.stats()["recovered_tail"] is None
+            assert [r[0] for r in w.records(first)] == list(range(first, 101))
+            for i in range(30):                                        # rolls past the short segment
+                w.append(b"n%d" % i + b"y" * 200)
+            w.sync()
+        with Wal(d, segment_bytes=4096, archive=archive) as w:
+            assert [r[0] for r in w.records(first)] == list(range(first, 131))
+
+
+def test_wal_release_interrupted_at_any_step_recovers_the_same_log_end(tmp_path):
+    # The states a crash inside _release_space can leave: the new empty segment next to the old ones, and
+    # the old ones removed oldest first.
+    src = str(tmp_path / "src")
+    with Wal(src, segment_bytes=2048) as w:
+        for i in range(60):
+            w.append(b"r%d" % i + b"x" * 100)
+        segs = [f for f in wal_files(src) if f.endswith(".wal")]
+    assert len(segs) >= 3
+    for k in range(len(segs) + 1):
+        d = str(tmp_path / ("s%d" % k))
+        shutil.copytree(src, d)
+        open(os.path.join(d, segment_name(61)), "wb").close()
+        for f in segs[:k]:
+            os.unlink(os.path.join(d, f))
+        with Wal(d, segment_bytes=2048, start_lsn=61) as w:
+            assert w.last_lsn == 60 and w.stats()["recovered_tail"] is None
+            assert w.append(b"after") == 61
+            w.sync()
+        with Wal(d, segment_bytes=2048, start_lsn=61) as w:
+            assert w.last_lsn == 61 and [r[2] for r in w.records(61)] == [b"after"]
+
+
+def test_the_first_append_after_a_release_takes_a_spare_made_in_the_background(tmp_path):
+    d = str(tmp_path / "wal")
+    seg = 4 << 20
+    with Wal(d, segment_bytes=seg, sync="off") as w:
+        w.append(b"a")
+        w.close(release_space=True, checkpointed_lsn=1)
+    assert wal_files(d) == [segment_name(2)]
+    with Wal(d, segment_bytes=seg, sync="off", start_lsn=2) as w:
+        assert w.append(b"b") == 2
+        st = w.stats()
+        assert st["segments_recycled"] == 1 and st["segments_created"] == 0
+        assert os.path.getsize(os.path.join(d, segment_name(2))) == seg
+        w.sync()
+    with Wal(d, segment_bytes=seg, sync="off", start_lsn=2) as w:
+        assert [r[2] for r in w.records(2)] == [b"b"]
