@@ -1084,17 +1084,32 @@ cdef class Database:
         """Checkpoint (unless poisoned), close every file and release the LOCK. Idempotent."""
         if self.closed:
             return
+        cdef Keyspace ks
+        cdef Partition p
+        cdef bint clean = False
         with self._ckpt_lock, self._write_lock:
             if self.closed:
                 return
             try:
                 if not self.poisoned:
                     self._checkpoint_locked(False)
+                    # Compact each file and write its meta twice at the final LSN (BTree.settle): the WAL
+                    # records are then needed by no file, even one whose newest meta gets damaged.
+                    for ks in self._ks.values():
+                        for p in ks.parts:
+                            try:
+                                p.tree.settle()
+                            except BaseException as e:
+                                self._poison(e)
+                                raise
+                    clean = True
             finally:
                 self.closed = True
-                self._abandon()
+                self._abandon(clean)
 
-    cdef _abandon(self):
+    cdef _abandon(self, bint clean=False):
+        # Close everything. clean: the final checkpoint succeeded and every file is settled at its LSN, so
+        # the WAL gives back its space (spare segments, preallocation, and the checkpointed records).
         cdef Keyspace ks
         cdef Partition p
         for ks in self._ks.values():
@@ -1105,8 +1120,8 @@ cdef class Database:
                     pass
         if self.wal is not None:
             try:
-                self.wal.close()
-            except Exception:
+                self.wal.close(clean, self.checkpoint_lsn if clean else 0)
+            except Exception:                            # each step leaves a log that recovers the same state
                 pass
         if self._lock_file is not None:
             self._lock_file.release()

@@ -16,6 +16,7 @@ import pytest
 
 from pyddb._engine import osfile
 from pyddb._engine.btree import BTree
+from pyddb._engine.database import Database
 from pyddb._engine.wal import Wal, segment_name
 
 PS = 4096
@@ -322,3 +323,133 @@ def test_the_first_append_after_a_release_takes_a_spare_made_in_the_background(t
         w.sync()
     with Wal(d, segment_bytes=seg, sync="off", start_lsn=2) as w:
         assert [r[2] for r in w.records(2)] == [b"b"]
+
+
+# ---- Database: a clean close ---------------------------------------------------------------------------------
+
+def dir_bytes(path):
+    return {os.path.relpath(os.path.join(r, f), path): os.path.getsize(os.path.join(r, f))
+            for r, _, fs in os.walk(path) for f in fs}
+
+
+def test_clean_close_leaves_the_tree_and_an_empty_wal_and_reopens_without_replay(tmp_path):
+    d = str(tmp_path / "db")
+    rnd = random.Random(9)
+    model = {}
+    with Database(d, sync="off", page_size=4096, checkpoint_bytes=256 << 10, wal_segment_bytes=256 << 10) as db:
+        db.create_keyspace("t")
+        for b in range(60):
+            ops = []
+            for _ in range(100):
+                pk, sk, v = b"p%05d" % rnd.randrange(5000), b"%03d" % rnd.randrange(20), rnd.randbytes(120)
+                ops.append(("t", pk, sk, v))
+                model[(pk, sk)] = v
+            db.write_batch(ops)
+        last = db.last_lsn
+    files = dir_bytes(d)
+    wal = {f: n for f, n in files.items() if f.startswith("wal")}
+    assert wal == {os.path.join("wal", segment_name(last + 1)): 0}, files
+    with Database(d, sync="off", page_size=4096) as db:
+        assert db.recovery_info()["replayed_batches"] == 0
+        st = db.stats()["keyspaces"]["t"]["partitions"][0]
+        assert st["free_pages"] <= 0.03 * st["pages"] + 4, st
+        assert {(pk, sk): v for pk, sk, v in db.scan("t")} == model
+        db.check()
+        db.put("t", b"x", b"y", b"z")
+        assert db.last_lsn == last + 1
+
+
+def test_after_a_clean_close_a_damaged_newest_meta_still_opens_to_the_exact_state(tmp_path):
+    d = str(tmp_path / "db")
+    with Database(d, sync="off", page_size=4096, checkpoint_bytes=64 << 10, wal_segment_bytes=64 << 10) as db:
+        db.create_keyspace("t")
+        db.create_keyspace("idle")
+        db.put("idle", b"i", b"", b"untouched since its first checkpoint")
+        db.checkpoint()
+        for i in range(3000):
+            db.put("t", b"p%d" % (i % 97), b"%05d" % i, b"v%d" % i)
+        model = {(pk, sk): v for pk, sk, v in db.scan("t")}
+    for f in sorted(x for x in os.listdir(d) if x.endswith(".db")):
+        path = os.path.join(d, f)
+        newest = max((0, 1), key=lambda s: meta_gen(path, s))
+        with open(path, "r+b") as fh:
+            fh.seek(newest * 4096 + 40)
+            fh.write(b"\xee")
+    with Database(d, sync="off", page_size=4096) as db:
+        assert {(pk, sk): v for pk, sk, v in db.scan("t")} == model
+        assert db.get("idle", b"i") == b"untouched since its first checkpoint"
+        db.check()
+
+
+def test_close_of_a_poisoned_database_releases_nothing(tmp_path):
+    d = str(tmp_path / "db")
+    db = Database(d, sync="full", page_size=4096, wal_segment_bytes=64 << 10)
+    db.create_keyspace("t")
+    db.put("t", b"a", b"", b"1")
+    osfile.set_fault("sync", 0)
+    try:
+        with pytest.raises(Exception):
+            db.put("t", b"b", b"", b"2")
+    finally:
+        osfile.clear_fault()
+    db.close()
+    segs = [f for f in os.listdir(os.path.join(d, "wal")) if f.endswith(".wal")]
+    assert segs and all(os.path.getsize(os.path.join(d, "wal", f)) == 64 << 10 for f in segs)
+    with Database(d, sync="full", page_size=4096) as db:
+        assert db.get("t", b"a") == b"1"
+
+
+# ---- power loss during a clean close ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("profile", ["default", "big"])
+def test_power_loss_at_any_call_of_a_clean_close_loses_nothing(faultfs_so, engine, tmp_path, seed, profile):
+    """Every batch is acknowledged before close() starts, so whatever call of the close (final checkpoint,
+    compaction checkpoints, WAL release) the process dies at and whatever the power loss then takes away, a
+    reopen must show all of them. The close's calls are found by running the same writer from the same
+    directory twice (deterministic), once ending with exit, once with close: the calls after the first run's
+    count are the close's."""
+    import faultfs
+    from writer_proc import History, WriterRun, open_db, verify
+
+    rng = random.Random(seed)
+    log = tmp_path / "undo.log"
+    base = tmp_path / "base"
+    first, total = 12, 30
+    run = WriterRun(base, seed, profile, extra=("--max-batches", str(first), "--end", "exit"))
+    run.run_until(timeout=120)
+    assert run.finish() == 0 and run.acked == first
+
+    def attempt(name, end, crash_after=None):
+        d = tmp_path / name
+        shutil.copytree(base, d)
+        faultfs.reset_log(log)
+        env = faultfs.child_env(faultfs_so, d, log, crash_after=crash_after,
+                                crash_when=rng.choice(["before", "after"]))
+        run = WriterRun(d, seed, profile, env=env, stderr_path=tmp_path / (name + ".err"),
+                        extra=("--max-batches", str(total), "--end", end))
+        run.run_until(timeout=120)
+        rc = run.finish()
+        assert rc in (0, -9), run.stderr_tail()
+        return run, d
+
+    _, d = attempt("calib-exit", "exit")
+    n_exit = faultfs.count_tracked_calls(log)
+    shutil.rmtree(d)
+    run, d = attempt("calib-close", "close")
+    n_close = faultfs.count_tracked_calls(log)
+    assert run.lines[-1] == "closed" and n_close > n_exit + 5, (n_exit, n_close)
+    shutil.rmtree(d)
+    hist = History(seed, profile)
+    points = sorted(rng.sample(range(n_exit + 1, n_close + 1), min(10, n_close - n_exit)))
+    for cp in points:
+        run, d = attempt("c%d" % cp, "close", crash_after=cp)
+        assert run.acked == total, "crash point %d of %d..%d is not in the close" % (cp, n_exit, n_close)
+        rep = faultfs.apply_power_loss(log, random.Random(seed * 31 + cp), roots=[str(d)])
+        for again in range(2):                   # recovery, then a reopen after the recovered close
+            db = open_db(d, profile)
+            try:
+                assert verify(db, hist, floor=total) == total, "crash at call %d (%d..%d): %s" % (
+                    cp, n_exit, n_close, rep)
+            finally:
+                db.close()
+        shutil.rmtree(d)
