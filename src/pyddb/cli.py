@@ -66,6 +66,8 @@ def build_parser():
     s.add_argument("--auth", metavar="KEY:SECRET", action="append",
                    help="require SigV4 requests signed with this access key id and secret; repeatable")
     s.set_defaults(func=cmd_serve)
+    from pyddb.cli_data import add_commands     # tables, dump, load (cli_data.py)
+    add_commands(sub)
     return p
 
 
