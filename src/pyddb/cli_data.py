@@ -23,7 +23,7 @@ import json
 import os
 import sys
 import time
-from typing import Any, Dict, Iterator, List, Optional, TextIO, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, TextIO, Tuple
 
 KEY_TYPES = ("S", "N", "B")
 BATCH = 25                                        # BatchWriteItem's limit
@@ -37,22 +37,25 @@ class CommandError(Exception):
 
 
 class Progress:
-    """One line on `stream` rewritten in place: "dump orders: 12,345/100,000 items 12% 45,210/s ETA 2s".
+    """One line on `stream` rewritten in place: "dump orders: 12,345/100,000 items  12% ETA 2s (45,210/s)".
 
     Draws only when the stream is a terminal (never into a pipe or a log), at most every `interval` seconds;
-    close() erases it."""
+    close() erases it. The share done comes from `total` (in items) or, when the number of items is not
+    known in advance (load), from `fraction()`, for example the position in the file being read."""
 
     def __init__(self, label: str, total: Optional[int] = None, unit: str = "items",
-                 stream: Optional[TextIO] = None, interval: float = 0.1) -> None:
+                 stream: Optional[TextIO] = None, interval: float = 0.1,
+                 fraction: Optional[Callable[[], Optional[float]]] = None) -> None:
         self.label = label
         self.total = total
         self.unit = unit
         self.stream = stream if stream is not None else sys.stderr
         self.interval = interval
+        self.fraction = fraction
         self.count = 0
         self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
         self._start = time.monotonic()
-        self._drawn = 0.0
+        self._drawn = self._start                 # first drawn after `interval`: quick work shows nothing
         self._width = 0
 
     def update(self, n: int = 1) -> None:
@@ -67,13 +70,17 @@ class Progress:
         elapsed = max((now if now is not None else time.monotonic()) - self._start, 1e-9)
         rate = self.count / elapsed
         text = "%s: %s" % (self.label, format(self.count, ","))
+        done = None
         if self.total:
             done = min(self.count / self.total, 1.0)
-            text += "/%s %s %3d%%" % (format(self.total, ","), self.unit, done * 100)
-            if rate > 0 and self.count < self.total:
-                text += " ETA %s" % _duration((self.total - self.count) / rate)
-        else:
-            text += " %s" % self.unit
+            text += "/%s" % format(self.total, ",")
+        elif self.fraction is not None:
+            done = self.fraction()
+        text += " %s" % self.unit
+        if done is not None:
+            text += " %3d%%" % (done * 100)
+            if 0 < done < 1:
+                text += " ETA %s" % _duration(elapsed * (1 - done) / done)
         return text + " (%s/s)" % format(int(rate), ",")
 
     def _draw(self, now: float) -> None:
@@ -88,6 +95,19 @@ class Progress:
             self.stream.write("\r" + " " * self._width + "\r")
             self.stream.flush()
             self._width = 0
+
+
+def _read_fraction(f: Any) -> Optional[Callable[[], Optional[float]]]:
+    """The share of a regular file read so far (of the compressed bytes for .gz), or None (a pipe)."""
+    raw = getattr(f, "fileobj", None) or f               # gzip.GzipFile reads from .fileobj
+    try:
+        size = os.fstat(raw.fileno()).st_size
+        raw.tell()
+    except (OSError, AttributeError, ValueError):
+        return None
+    if not size or not os.path.isfile(getattr(raw, "name", "")):
+        return None
+    return lambda: min(raw.tell() / size, 1.0)
 
 
 def _duration(seconds: float) -> str:
@@ -327,7 +347,8 @@ def cmd_load(args: argparse.Namespace) -> int:
         model = _open(args.dir, create=args.create)
         try:
             t = _ensure_table(model, args)
-            loader = Loader(model, args.table, [k["AttributeName"] for k in t["KeySchema"]], name)
+            loader = Loader(model, args.table, [k["AttributeName"] for k in t["KeySchema"]], name,
+                            Progress("load %s" % args.table, fraction=_read_fraction(f)))
             try:
                 loader.load(_read_items(f, name))
             except CommandError as e:
@@ -356,13 +377,13 @@ class Loader:
          so the later line wins, as consecutive PutItems would.
     """
 
-    def __init__(self, model: Any, table: str, keys: List[str], name: str) -> None:
+    def __init__(self, model: Any, table: str, keys: List[str], name: str, progress: Progress) -> None:
         self.model = model
         self.table = table
         self.keys = keys
         self.name = name
         self.count = 0                            # items written
-        self.progress = Progress("load %s" % table)
+        self.progress = progress
 
     def load(self, lines: Iterator[Tuple[int, Dict[str, Any]]]) -> None:
         batch: List[Tuple[int, Dict[str, Any]]] = []

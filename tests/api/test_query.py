@@ -1076,7 +1076,7 @@ def test_query_errors_have_dynamodbs_exact_texts(errs):
 def test_a_backfilling_gsi_cannot_be_read_and_a_deleting_one_is_gone(ddb):
     # pyddb-specific setup: UpdateTable's index creation drives these states; here they are set directly
     make_indexed(ddb)
-    model = ddb._model
+    model = ddb.model
     t = model.table(INDEXED).copy()
     t.index("gAll").status, t.index("gAll").backfilling = "CREATING", True
     t.index("gKeys").status = "DELETING"

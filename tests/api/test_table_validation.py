@@ -561,13 +561,10 @@ UPDATE_CASES = {
         {"OnDemandThroughput": {"MaxReadRequestUnits": 0}},
         invalid("Requested MaxReadRequestUnits for OnDemandThroughput for table is outside of valid range"),
     ),
-    "global_secondary_index_updates": (
-        {"GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "gsi"}}]},
-        (
-            V,
-            "pyddb does not support GlobalSecondaryIndexUpdates (creating, updating or deleting a global "
-            "secondary index of an existing table) yet",
-        ),
+    "global_secondary_index_update_empty": (
+        {"GlobalSecondaryIndexUpdates": [{}]},
+        invalid("One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, "
+                "GlobalSecondaryIndexUpdate.Delete must not be null"),
     ),
     "replica_updates": (
         {"ReplicaUpdates": [{"Create": {"RegionName": "us-west-2"}}]},

@@ -263,7 +263,8 @@ def test_return_values_on_condition_check_failure_puts_the_old_item_in_the_reaso
         {"Code": "ConditionalCheckFailed", "Item": original, "Message": "The conditional request failed"},
         CONDITION_FAILED,
     ]
-    assert list(reasons[0]) == ["Code", "Item", "Message"]  # DynamoDB's member order (boto3#2657)
+    if not hasattr(db, "server"):   # over HTTP, botocore rebuilds the dict in its shape's member order
+        assert list(reasons[0]) == ["Code", "Item", "Message"]  # DynamoDB's member order (boto3#2657)
 
 
 def test_conditions_and_updates_see_the_state_before_the_transaction(db):

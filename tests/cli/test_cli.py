@@ -16,7 +16,7 @@ import pytest
 
 import pyddb
 from pyddb.cli import main
-from pyddb.cli_data import Progress
+from pyddb.cli_data import Progress, _read_fraction
 
 
 def make_db(path, n=60):
@@ -303,6 +303,26 @@ def test_progress_draws_one_line_on_a_terminal_and_erases_it():
     q = Progress("load t", stream=Tty(), interval=0)
     q.update(3)
     assert q.line().startswith("load t: 3 items (")
+
+
+def test_load_progress_follows_the_position_in_a_file_plain_or_gzip(tmp_path):
+    data = b"".join(b'{"Item": {"pk": {"S": "%d"}}}\n' % i for i in range(20000))
+    (tmp_path / "a.jsonl").write_bytes(data)
+    (tmp_path / "a.jsonl.gz").write_bytes(gzip.compress(data))
+    for name, opener in (("a.jsonl", open), ("a.jsonl.gz", gzip.open)):
+        with opener(tmp_path / name, "rb") as f:
+            fraction = _read_fraction(f)
+            assert fraction() == 0
+            f.readline()
+            assert 0 < fraction() < 1
+            f.read()
+            assert fraction() == 1
+    r, w = os.pipe()
+    with os.fdopen(r, "rb") as f, os.fdopen(w, "wb"):
+        assert _read_fraction(f) is None                        # stdin from a pipe: a count, no percentage
+    p = Progress("load t", stream=Tty(), interval=0, fraction=lambda: 0.25)
+    p.update(10)
+    assert p.line().startswith("load t: 10 items  25% ETA ")
 
 
 def test_progress_stays_silent_off_a_terminal():

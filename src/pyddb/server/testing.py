@@ -56,6 +56,16 @@ class HttpClient:
     def server(self) -> ServerThread:
         return self._server
 
+    def Table(self, name: str) -> Any:
+        """A `pyddb.resource.Table` over this client, as `pyddb.connect()`'s client offers."""
+        from pyddb.resource import Table
+        return Table(self, name)
+
+    @property
+    def model(self) -> Any:
+        """The server's model, for white-box checks in tests (the in-process client has the same)."""
+        return self._server.model
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
 
