@@ -585,22 +585,39 @@ cdef class Database:
         """The value stored under (pk, sk) in ``keyspace``, or None."""
         cdef unsigned char buf[MAX_COMPOSED_KEY]
         cdef Keyspace ks
-        cdef const unsigned char[::1] pkv = pk
-        cdef const unsigned char[::1] skv = sk
-        cdef Py_ssize_t n = pkv.shape[0], m = skv.shape[0]
+        cdef const unsigned char[::1] pkv
+        cdef const unsigned char[::1] skv
+        cdef const unsigned char* pp
+        cdef const unsigned char* sp
+        cdef Py_ssize_t n, m
         cdef uint64_t h
+        # bytes (the common case) are read in place: a buffer acquisition costs about as much as the lookup
+        if type(pk) is bytes:
+            pp = <const unsigned char*>PyBytes_AS_STRING(pk)
+            n = PyBytes_GET_SIZE(pk)
+        else:
+            pkv = pk
+            n = pkv.shape[0]
+            pp = &pkv[0] if n else NULL
+        if type(sk) is bytes:
+            sp = <const unsigned char*>PyBytes_AS_STRING(sk)
+            m = PyBytes_GET_SIZE(sk)
+        else:
+            skv = sk
+            m = skv.shape[0]
+            sp = &skv[0] if m else NULL
         if self.closed:
             raise ClosedError("database %s is closed" % self.path)
         ks = self._keyspace(keyspace)
         if n > 0xFFFF or KEY_HEADER + n + m > MAX_COMPOSED_KEY:
             return None
-        h = c_hash64(&pkv[0] if n else <const unsigned char*>b"", n)
+        h = c_hash64(pp if n else <const unsigned char*>b"", n)
         store64(buf, h)
         store16(buf + 8, <uint16_t>n)
         if n:
-            memcpy(buf + KEY_HEADER, &pkv[0], n)
+            memcpy(buf + KEY_HEADER, pp, n)
         if m:
-            memcpy(buf + KEY_HEADER + n, &skv[0], m)
+            memcpy(buf + KEY_HEADER + n, sp, m)
         return ks.part_for(h).tree.get_c(buf, KEY_HEADER + n + m)
 
     def iter_range(self, str keyspace, pk, start=None, end=None, bint start_inclusive=True,
