@@ -22,6 +22,6 @@ def mock_dynamodb(path=None, **options):
     return _mock(path, **options)
 
 
-if "botocore" in _sys.modules:    # boto3 is in use: let the sessions and clients made from now on be mockable
+if _sys.modules.get("botocore") is not None:    # boto3 is in use: let the sessions and clients made from now on be mockable
     from pyddb import boto3_hook as _boto3_hook  # noqa: F401
 
