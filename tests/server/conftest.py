@@ -18,10 +18,7 @@ To run another suite unchanged over HTTP, parametrize its client fixture (tests/
         client.close()
 """
 import os
-import signal
-import subprocess
 import sys
-import time
 
 import pytest
 
@@ -29,7 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:                      # loadgen and srvhelpers live next to the tests
     sys.path.insert(0, HERE)
 
-from srvhelpers import raw_request  # noqa: E402
+from srvhelpers import ServeProcess, raw_request  # noqa: E402,F401
 
 
 @pytest.fixture(scope="module")
@@ -60,38 +57,6 @@ def raw(endpoint):
     def _raw(method="POST", body=b"", headers=None, **kw):
         return raw_request(endpoint, method, body, headers, **kw)
     return _raw
-
-
-class ServeProcess:
-    """A `pyddb serve` subprocess: `.url`, `.line` (its startup line), `.ready_seconds`, `.stop(sig)`."""
-
-    def __init__(self, args, cwd):
-        self.t0 = time.perf_counter()
-        self.proc = subprocess.Popen([sys.executable, "-m", "pyddb.cli", "serve"] + list(args), cwd=cwd,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.line = self.proc.stdout.readline()
-        self.ready_seconds = time.perf_counter() - self.t0
-        self.url = self.line.split(" on ", 1)[1].split(" ", 1)[0] if " on http" in self.line else None
-        self.stderr = ""
-        self.stdout = ""                      # what it printed after the startup line
-
-    def stop(self, sig=signal.SIGTERM, timeout=20):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        try:
-            out, err = self.proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            out, err = self.proc.communicate()
-        self.stdout += out
-        self.stderr += err
-        return self.proc.returncode
-
-    def wait(self, timeout=20):
-        out, err = self.proc.communicate(timeout=timeout)
-        self.stdout += out
-        self.stderr += err
-        return self.proc.returncode
 
 
 @pytest.fixture

@@ -1,6 +1,9 @@
 """Helpers of the server tests: raw HTTP requests, and test tables (through CreateTable when the control
 plane serves it, else through the model)."""
 import http.client
+import signal
+import subprocess
+import sys
 import time
 import uuid
 
@@ -60,3 +63,35 @@ def raw_request(url, method="POST", body=b"", headers=None, target=None, auth=Tr
         return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
     finally:
         conn.close()
+
+
+class ServeProcess:
+    """A `pyddb serve` subprocess: `.url`, `.line` (its startup line), `.ready_seconds`, `.stop(sig)`."""
+
+    def __init__(self, args, cwd):
+        self.t0 = time.perf_counter()
+        self.proc = subprocess.Popen([sys.executable, "-m", "pyddb.cli", "serve"] + list(args), cwd=cwd,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.line = self.proc.stdout.readline()
+        self.ready_seconds = time.perf_counter() - self.t0
+        self.url = self.line.split(" on ", 1)[1].split(" ", 1)[0] if " on http" in self.line else None
+        self.stderr = ""
+        self.stdout = ""                      # what it printed after the startup line
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            out, err = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, err = self.proc.communicate()
+        self.stdout += out
+        self.stderr += err
+        return self.proc.returncode
+
+    def wait(self, timeout=20):
+        out, err = self.proc.communicate(timeout=timeout)
+        self.stdout += out
+        self.stderr += err
+        return self.proc.returncode
