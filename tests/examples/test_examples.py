@@ -14,8 +14,9 @@ import sys
 import boto3
 import pytest
 from botocore.config import Config
+from srvhelpers import ServeProcess                        # tests/server, put on sys.path by conftest.py
 
-from conftest import EXAMPLES
+EXAMPLES = os.path.dirname(os.path.abspath(__file__))
 
 
 def run(cmd, env, cwd=None, timeout=120):
@@ -59,7 +60,6 @@ def test_boto3_user_orders(serve, program_env):
 
     # what was acknowledged is on disk: a clean stop and a new server on the same directory still have it
     assert serve.stop() == 0
-    from srvhelpers import ServeProcess
     again = ServeProcess(["--port", "0", "--data-dir", serve.data_dir], os.path.dirname(serve.data_dir))
     try:
         c2 = checker(dict(program_env, AWS_ENDPOINT_URL=again.url))
