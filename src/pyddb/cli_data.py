@@ -213,18 +213,20 @@ def _open_out(path: Optional[str], gz: bool = False):
 
 
 def _read_items(f, name: str) -> Iterator[Tuple[int, Dict[str, Any]]]:
-    """(line number, item) for each non-blank line {"Item": {...}} of an open binary file."""
+    """(line number, item) for each non-blank line {"Item": {...}} of an open binary file (the parsing is
+    io/formats.py's, shared with ImportTable)."""
+    from pyddb.io import formats
+
     for number, raw in enumerate(f, 1):
-        if not raw.strip():
-            continue
         try:
-            record = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as e:
-            raise CommandError("%s line %d: not JSON (%s)" % (name, number, e)) from None
-        if not isinstance(record, dict) or not isinstance(record.get("Item"), dict):
+            item = formats.parse_item_line(raw)
+        except formats.FormatError as e:
+            if e.kind == "json":
+                raise CommandError("%s line %d: not JSON (%s)" % (name, number, e.detail)) from None
             raise CommandError('%s line %d: expected {"Item": {...}} (DynamoDB JSON lines, as `pyddb dump` '
-                               "and DynamoDB's export to S3 write them)" % (name, number))
-        yield number, record["Item"]
+                               "and DynamoDB's export to S3 write them)" % (name, number)) from None
+        if item is not None:
+            yield number, item
 
 
 # ---- commands --------------------------------------------------------------------------------------------
@@ -275,7 +277,7 @@ def _key_text(t: Dict[str, Any]) -> str:
 def cmd_dump(args: argparse.Namespace) -> int:
     """Scan pages written as lines. With -o, the lines go to FILE.tmp, renamed to FILE once complete, so a
     failed dump never leaves a FILE that looks whole."""
-    from pyddb.server.protocol import dumps    # the server's response encoder: bytes as base64, UTF-8
+    from pyddb.io.formats import item_line     # the export's line encoder: bytes as base64, UTF-8
 
     to_file = args.output not in (None, "-")
     model = _open(args.dir)
@@ -287,7 +289,7 @@ def cmd_dump(args: argparse.Namespace) -> int:
         done = False
         try:
             for items in _scan(model, args.table):
-                out.write(b"".join(dumps({"Item": item}) + b"\n" for item in items))
+                out.write(b"".join(item_line(item) for item in items))
                 count += len(items)
                 progress.update(len(items))
             done = True
