@@ -1,0 +1,265 @@
+"""Point-in-time recovery: a table's state at any instant of its recovery window, rebuilt as a base copy plus
+the WAL records after it (the operations are api/backups.py; the copy and the table builder model/backups.py).
+
+DESIGN
+    A table with PITR enabled has one or more BASES: consistent copies of its items (backups.copy_consistent,
+    the state after one committed batch, LSN L) taken when PITR is enabled and again when the newest base is
+    older than BASE_INTERVAL_S (`maintain`). The engine's WAL (archive mode: every record kept while a table
+    needs it, each record stamped with its append time ts_ns) holds every change after L. The state of the
+    table at instant T is then:
+        the newest base whose `time_ns` <= T, plus, in LSN order, the ops on the table's keyspace of the WAL
+        records after its L, up to (excluding) the first record appended after T.
+    That is a prefix of the commit order, so the result is a state the table really had: every write
+    acknowledged before T is in it, no write begun after T is. Index entries and item-collection counters are
+    rebuilt from the items (backups.build_indexes), so the restored table's indexes may differ (overrides).
+
+    `time_ns` of a base is the wall clock read after its copy finished, so every record it holds was appended
+    at or before it. EarliestRestorableDateTime is the oldest kept base's time (rounded up to the
+    millisecond) or the start of the recovery window, whichever is later; LatestRestorableDateTime is now
+    (DynamoDB says "typically 5 minutes before the current time"; a local database has no such lag, so a
+    write is restorable as soon as it is acknowledged).
+
+STORAGE
+    TableDef.extra["pitr"] = {"enabled": bool, "days": int, "enabled_at": epoch s}: saved with the table,
+        gone with it.
+    "__backups__" pk b"p", sk = table_id + "/" + %016x of L: msgpack {"table_id", "lsn", "time_ns",
+        "keyspace"}; the base's items in keyspace "__pitr__/<table_id>/<%016x of L>".
+    `wal_needed_from(model)` is the lowest LSN a kept base needs from the WAL (its L + 1): the retention this
+    feature asks of the WAL archive. Bases older than the window's start (but the newest of those, which
+    the window's first instant needs) are dropped by `maintain`, and with them the WAL they pinned.
+
+INVARIANTS
+    (P1) restore(T) equals the table's items after the last batch appended at or before T (a prefix of the
+         commit order), for every T in [EarliestRestorableDateTime, now].
+    (P2) A base record exists iff its keyspace is complete (the record put and the work record delete are one
+         durable batch, as backups K2).
+    (P3) Disabling PITR drops every base of the table: its history is gone, as DynamoDB's is.
+"""
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+import msgpack
+
+from pyddb.model import backups
+from pyddb.model.schema import TableDef
+from pyddb.types import codec
+
+DEFAULT_DAYS = 35
+BASE_INTERVAL_S = 24 * 3600          # a new base when the newest is older than this
+BASE_PREFIX = "__pitr__/"
+DAY_NS = 86400 * 10 ** 9
+
+
+def settings(t: TableDef) -> Dict[str, Any]:
+    return t.extra.get("pitr") or {}
+
+
+def enabled(t: TableDef) -> bool:
+    return bool(settings(t).get("enabled"))
+
+
+def _now_ns() -> int:
+    return time.time_ns()
+
+
+# ---- bases -------------------------------------------------------------------------------------------------
+
+
+def bases(model, t: TableDef) -> List[Dict[str, Any]]:
+    """The kept bases of table `t`, oldest first."""
+    engine = model.engine
+    if not engine.has_keyspace(backups.CATALOG):
+        return []
+    prefix = t.table_id.encode() + b"/"
+    out = [msgpack.unpackb(raw, raw=False) for _sk, raw in engine.iter_prefix(backups.CATALOG, b"p", prefix)]
+    out.sort(key=lambda b: b["lsn"])
+    return out
+
+
+def take_base(model, t: TableDef) -> Dict[str, Any]:
+    """A new base of `t` (P2). Call under model.lock; writers continue."""
+    engine = model.engine
+    tmp = BASE_PREFIX + "%s/new-%d" % (t.table_id, _now_ns())
+    wid = backups.begin_work(model, [tmp])
+    engine.create_keyspace(tmp)
+    lsn = backups.copy_consistent(model, t, tmp)
+    time_ns = _now_ns()
+    record = {"table_id": t.table_id, "lsn": lsn, "time_ns": time_ns, "keyspace": tmp}
+    sk = ("%s/%016x" % (t.table_id, lsn)).encode()
+    old = engine.get(backups.CATALOG, b"p", sk)
+    if old is not None:        # no batch since the newest base: it is this one already
+        engine.write_batch([backups.end_work_op(wid)], sync=True)
+        engine.drop_keyspace(tmp)
+        return msgpack.unpackb(old, raw=False)
+    engine.write_batch([(backups.CATALOG, b"p", sk, msgpack.packb(record, use_bin_type=True)),
+                        backups.end_work_op(wid)], sync=True)
+    return record
+
+
+def _drop_base(model, base: Dict[str, Any]) -> None:
+    engine = model.engine
+    sk = ("%s/%016x" % (base["table_id"], base["lsn"])).encode()
+    engine.write_batch([(backups.CATALOG, b"p", sk, None)], sync=True)
+    if engine.has_keyspace(base["keyspace"]):
+        engine.drop_keyspace(base["keyspace"])
+
+
+def drop_all_bases(model, table_id: str) -> None:
+    engine = model.engine
+    if not engine.has_keyspace(backups.CATALOG):
+        return
+    for _sk, raw in list(engine.iter_prefix(backups.CATALOG, b"p", table_id.encode() + b"/")):
+        _drop_base(model, msgpack.unpackb(raw, raw=False))
+
+
+def maintain(model, t: Optional[TableDef] = None) -> None:
+    """Take a new base when the newest is older than BASE_INTERVAL_S, drop bases no instant of the window
+    needs, and drop the bases of tables that are gone or have PITR off. `t=None`: every table. Call under
+    model.lock."""
+    engine = model.engine
+    if not engine.has_keyspace(backups.CATALOG):
+        return
+    tables = [t] if t is not None else list(model.tables.values())
+    if t is None:   # bases whose table is gone or no longer has PITR
+        live = {x.table_id for x in model.tables.values() if enabled(x)}
+        for _sk, raw in list(engine.iter_range(backups.CATALOG, b"p")):
+            base = msgpack.unpackb(raw, raw=False)
+            if base["table_id"] not in live:
+                _drop_base(model, base)
+    now = _now_ns()
+    for x in tables:
+        if not enabled(x):
+            continue
+        kept = bases(model, x)
+        if not kept or now - kept[-1]["time_ns"] > BASE_INTERVAL_S * 10 ** 9:
+            kept.append(take_base(model, x))
+        start = now - settings(x).get("days", DEFAULT_DAYS) * DAY_NS
+        before = [b for b in kept if b["time_ns"] <= start]
+        for b in before[:-1]:           # the newest base before the window start serves its first instant
+            _drop_base(model, b)
+
+
+def wal_needed_from(model) -> Optional[int]:
+    """The lowest WAL LSN a kept base needs (its LSN + 1), or None: what PITR asks the WAL archive to keep."""
+    engine = model.engine
+    if not engine.has_keyspace(backups.CATALOG):
+        return None
+    lsns = [msgpack.unpackb(raw, raw=False)["lsn"] for _sk, raw in engine.iter_range(backups.CATALOG, b"p")]
+    return min(lsns) + 1 if lsns else None
+
+
+# ---- settings ----------------------------------------------------------------------------------------------
+
+
+def enable(model, t: TableDef, days: int) -> TableDef:
+    """Turn PITR on (a first base is taken now) or change its period. Call under model.lock."""
+    new = t.copy()
+    current = settings(t)
+    if current.get("enabled"):
+        new.extra["pitr"] = dict(current, days=days)
+        model.save_table(new)
+        return new
+    drop_all_bases(model, t.table_id)
+    take_base(model, t)
+    new.extra["pitr"] = {"enabled": True, "days": days, "enabled_at": round(model.clock(), 3)}
+    model.save_table(new)
+    return new
+
+
+def disable(model, t: TableDef) -> TableDef:
+    """Turn PITR off and forget the table's history (P3). Call under model.lock."""
+    new = t.copy()
+    new.extra["pitr"] = {"enabled": False}
+    model.save_table(new)
+    drop_all_bases(model, t.table_id)
+    return new
+
+
+def window(model, t: TableDef, now_ns: Optional[int] = None) -> Optional[Tuple[int, int]]:
+    """(earliest, latest) restorable instants of `t` in ns since the epoch, or None (PITR off or no base)."""
+    if not enabled(t):
+        return None
+    kept = bases(model, t)
+    if not kept:
+        return None
+    now = _now_ns() if now_ns is None else now_ns
+    earliest = max(kept[0]["time_ns"], now - settings(t).get("days", DEFAULT_DAYS) * DAY_NS)
+    earliest = math.ceil(earliest / 10 ** 6) * 10 ** 6          # reported to the millisecond: round up
+    return earliest, max(earliest, now)
+
+
+# ---- the state at an instant -------------------------------------------------------------------------------
+
+
+def base_for(model, t: TableDef, ts_ns: int) -> Dict[str, Any]:
+    """The newest base of `t` taken at or before `ts_ns`. LookupError when there is none."""
+    usable = [b for b in bases(model, t) if b["time_ns"] <= ts_ns]
+    if not usable:
+        raise LookupError("no base of table %s at or before %d" % (t.name, ts_ns))
+    return usable[-1]
+
+
+def fill_at(model, t: TableDef, ts_ns: int, dest: str) -> int:
+    """Write into keyspace `dest` the items of `t` as they were at `ts_ns` (P1); returns the LSN of the last
+    batch applied. Raises backups.WalGap when the WAL no longer holds what the replay needs."""
+    engine = model.engine
+    base = base_for(model, t, ts_ns)
+    backups.copy_from(model, base["keyspace"])(dest)
+    last = [base["lsn"]]
+
+    def records():
+        for lsn, ts, ops in backups.replay(engine, t.keyspace, base["lsn"] + 1, upto_ts_ns=ts_ns):
+            last[0] = lsn
+            yield lsn, ts, ops
+    backups.apply_replay(engine, dest, records())
+    return last[0]
+
+
+def iter_table_at(model, table: TableDef, ts: float) -> Iterator[Dict[str, Any]]:
+    """The items of `table` as they were at `ts` (epoch seconds; a float or a datetime), decoded, in engine
+    scan order. The table must have PITR enabled and `ts` be inside its window (LookupError otherwise). For
+    ExportTableToPointInTime: the state is materialized into a scratch keyspace, dropped when the iterator is
+    exhausted or closed."""
+    ts_ns = to_ns(ts)
+    w = window(model, table)
+    if w is None or not (w[0] <= ts_ns <= w[1]):
+        raise LookupError("%s is outside the recovery window of table %s" % (ts, table.name))
+    engine = model.engine
+    scratch = BASE_PREFIX + "%s/scan-%d" % (table.table_id, _now_ns())
+    with model.lock:
+        wid = backups.begin_work(model, [scratch])
+        engine.create_keyspace(scratch)
+        try:
+            fill_at(model, table, ts_ns, scratch)
+        except BaseException:
+            engine.drop_keyspace(scratch)
+            engine.write_batch([backups.end_work_op(wid)], sync=False)
+            raise
+    try:
+        for _pk, _sk, raw in engine.scan(scratch):
+            yield codec.decode(raw)
+    finally:
+        with model.lock:
+            if engine.has_keyspace(scratch):
+                engine.drop_keyspace(scratch)
+            engine.write_batch([backups.end_work_op(wid)], sync=False)
+
+
+def to_ns(ts: Any) -> int:
+    """Epoch seconds (int, float, Decimal, numeric str), an ISO 8601 string or a datetime -> ns since the
+    epoch (microsecond precision)."""
+    if hasattr(ts, "timestamp"):
+        return round(ts.timestamp() * 10 ** 6) * 1000
+    if isinstance(ts, str):
+        try:
+            ts = float(ts)
+        except ValueError:
+            import datetime as _dt
+            value = _dt.datetime.fromisoformat(ts.replace("Z", "+00:00"))
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=_dt.timezone.utc)
+            return round(value.timestamp() * 10 ** 6) * 1000
+    return round(float(ts) * 10 ** 6) * 1000
