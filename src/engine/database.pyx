@@ -26,8 +26,12 @@
 #   10+n    m     sk bytes (may be empty): one pk's items are contiguous and ordered by sk
 #
 # WAL PAYLOAD (one record = one batch)
-#   u32 op count, then per op: u32 keyspace id | u8 kind (1 put, 0 delete) | u32 key length | u32 value
-#   length | key (KEY FORMAT) | value
+#   u32 op count, then per op: u32 keyspace id | u8 kind (1 put, 0 delete, 2 log-only) | u32 key length |
+#   u32 value length | key (KEY FORMAT) | value
+#   A log-only op (write_batch op (None, tag, b"", payload)) has keyspace id 0 (never a keyspace's: ids start
+#   at 1), kind 2, key = the tag bytes as given (no KEY FORMAT), value = the payload. It is recorded in the
+#   batch's WAL record only: never applied to a tree, skipped by replay, yielded by wal_records() as
+#   (None, tag, b"", payload). The layer above keeps facts the key ops cannot carry there (D8).
 #
 # RECOVERY (open)
 #   1. take LOCK; read CATALOG (CorruptionError on a bad checksum); delete partition files the catalog does
@@ -49,6 +53,8 @@
 #        until it is closed and reopened; reads keep working.
 #   (D6) Partition files change on disk only inside a checkpoint; a snapshot holds the checkpoint lock while
 #        it copies them, so writes continue (into the WAL and dirty pages) during a snapshot.
+#   (D8) Log-only ops change no tree and no recovery state: a batch of only log-only ops consumes an LSN and
+#        nothing else.
 #   (D7) A partition whose live bytes exceed partition_max_bytes is split, at a checkpoint, into two new
 #        files at a hash boundary (a key boundary: one pk never spans partitions); the catalog write is the
 #        commit point, so a crash leaves either the old file or the two new ones in force.
@@ -75,6 +81,8 @@ cdef enum:
     OUT_RANGE = 0              # iterator yields (sk, value) of one pk
     OUT_SCAN = 1               # iterator yields (pk, sk, value)
 cdef uint64_t HASH_MAX = 0xFFFFFFFFFFFFFFFFULL
+cdef uint32_t LOG_ONLY_KS = 0      # keyspace id of a log-only op (D8)
+cdef uint8_t KIND_LOG = 2
 
 CATALOG_NAME = "CATALOG"
 SYNC_MODES = ("full", "normal", "off")
@@ -742,6 +750,16 @@ cdef class Database:
         for op in ops:
             if len(op) != 4:
                 raise ValueError("a batch op is (keyspace, pk, sk, value-or-None), got %r" % (op,))
+            if op[0] is None:                             # a log-only op (D8): (None, tag, b"", payload)
+                if op[2] is not None and len(op[2]):
+                    raise ValueError("a log-only op is (None, tag, b'', payload): its sk must be empty")
+                if op[3] is None:
+                    raise ValueError("a log-only op needs payload bytes, not None")
+                key = _as_bytes(op[1], "tag")
+                val = _as_bytes(op[3], "payload")
+                items.append((LOG_ONLY_KS, key, val))
+                total += 13 + len(key) + len(val)
+                continue
             ks = self._keyspace(op[0])
             key = compose_key(_as_bytes(op[1], "pk"), _as_bytes(op[2], "sk") if op[2] is not None else b"")
             maxk = (<Partition>ks.parts[0]).tree.max_key
@@ -759,7 +777,7 @@ cdef class Database:
         p += 4
         for ks_id, key, val in items:
             store32(p, <uint32_t>ks_id)
-            p[4] = 0 if val is None else 1
+            p[4] = KIND_LOG if ks_id == LOG_ONLY_KS else (0 if val is None else 1)
             store32(p + 5, <uint32_t>len(key))
             store32(p + 9, 0 if val is None else <uint32_t>len(val))
             p += 13
@@ -791,6 +809,11 @@ cdef class Database:
             klen = load32(p + 5)
             vlen = load32(p + 9)
             p += 13
+            if ks_id == LOG_ONLY_KS:                      # (D8) recorded in the log, applied nowhere
+                if <Py_ssize_t>(end - p) < <Py_ssize_t>klen + <Py_ssize_t>vlen:
+                    raise CorruptionError("WAL record %d: op %d overruns the record" % (lsn, i))
+                p += klen + vlen
+                continue
             if <Py_ssize_t>(end - p) < <Py_ssize_t>klen + <Py_ssize_t>vlen or klen < KEY_HEADER:
                 raise CorruptionError("WAL record %d: op %d overruns the record" % (lsn, i))
             obj = self._ks_by_id.get(ks_id)
@@ -982,10 +1005,38 @@ cdef class Database:
 
     def wal_records(self, lsn_t from_lsn=1):
         """(lsn, ts_ns, [(keyspace, pk, sk, value-or-None)]) for each batch from ``from_lsn`` that the WAL
-        still holds (all of them in archive mode). ``keyspace`` is the name, also for dropped keyspaces."""
+        still holds (archive mode: all not trimmed). ``keyspace`` is the name, also for dropped keyspaces,
+        and None for a log-only op: (None, tag, b"", payload) (D8). Starts in the segment holding from_lsn
+        (EngineError when it is no longer held: see first_wal_lsn)."""
         self._check_open()
-        for lsn, ts, payload in self.wal.records(from_lsn):
+        it = self.wal.records(from_lsn)                   # raises now (not at the first next()) if trimmed
+        return self._records_gen(it)
+
+    def _records_gen(self, it):
+        for lsn, ts, payload in it:
             yield lsn, ts, self._decode_payload(payload, lsn)
+
+    @property
+    def first_wal_lsn(self):
+        """The oldest LSN wal_records() can read."""
+        return self.wal.first_lsn
+
+    def trim_archive(self, before_ts_ns=None, before_lsn=None):
+        """Archive mode: delete the oldest WAL segments whose records are all checkpointed, all appended at
+        or before ``before_ts_ns`` (when given) and all with LSN < ``before_lsn`` (when given); segment
+        granularity (see wal.pyx RETENTION). Returns the number of segments removed."""
+        with self._write_lock:
+            self._check_writable()
+            return self.wal.trim(before_lsn, before_ts_ns)
+
+    def set_archive_retention(self, keep_ns, keep_lsn=None):
+        """Archive mode: a policy applied now and at every checkpoint: keep WAL records appended in the last
+        ``keep_ns`` nanoseconds (0: none for their age) and every record with LSN >= ``keep_lsn`` (when
+        given); older checkpointed segments are deleted. keep_ns=None keeps everything (the default).
+        Returns the number of segments removed now."""
+        with self._write_lock:
+            self._check_writable()
+            return self.wal.set_retention(keep_ns, keep_lsn)
 
     cdef list _decode_payload(self, bytes payload, lsn_t lsn):
         cdef const unsigned char* p = <const unsigned char*>PyBytes_AS_STRING(payload)
@@ -999,6 +1050,11 @@ cdef class Database:
             vlen = load32(p + 9)
             kind = p[4]
             p += 13
+            if ks_id == LOG_ONLY_KS:                      # (D8)
+                out.append((None, PyBytes_FromStringAndSize(<const char*>p, klen), b"",
+                            PyBytes_FromStringAndSize(<const char*>p + klen, vlen)))
+                p += klen + vlen
+                continue
             pklen = load16(p + 8)
             ks = self._ks_by_id.get(ks_id)
             name = (<Keyspace>ks).name if ks is not None else self._dropped.get(ks_id, ks_id)

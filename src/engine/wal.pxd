@@ -64,6 +64,13 @@ cdef class Wal:
     cdef object _spare_thread          # the thread zero-filling a spare segment, or None (joined by close)
     cdef dict _recovered_tail          # what recovery discarded at open (None when the log ended cleanly)
 
+    # ---- archive retention (archive mode only; see RETENTION in wal.pyx) -------------------------------
+    cdef object _keep_ns               # None = keep by age forever; else keep records younger than this
+    cdef object _keep_lsn              # None = no LSN floor; else keep records with LSN >= this
+    cdef dict _seg_ts                  # segment first LSN -> ts_ns of its first record (cache for trim)
+    cdef dict _pos_hint                # LSN -> (segment, offset) where records() last found it (seek cache)
+    cdef uint64_t _n_trimmed           # archived segments removed by trim since open
+
     # ---- record buffer (reused by append) ------------------------------------------------------------
     cdef unsigned char* _buf           # malloc'd staging buffer for one record
     cdef size_t _buf_cap               # bytes allocated at _buf
@@ -92,3 +99,5 @@ cdef class Wal:
     cdef bint _take_free_as_current(self, str src) except -1
     cdef int _start_spare(self, lsn_t name) except -1
     cdef int _release_space(self, lsn_t checkpointed_lsn) except -1
+    cdef int _remove_oldest(self) except -1
+    cdef object _first_ts(self, lsn_t seg)

@@ -60,6 +60,19 @@
 #      snapshot copied without its log), its records are obsolete: remove its segments and start fresh at
 #      start_lsn, so LSNs never repeat (refused in archive mode, which never discards records).
 #
+# RETENTION (archive mode)
+#   archive=True keeps segments that retire() would remove, so records() can read history. What is kept is
+#   bounded by trim(before_lsn, before_ts_ns) and by a policy, set_retention(keep_ns, keep_lsn), that every
+#   retire() applies (the Database retires at each checkpoint). Trimming removes whole segments, oldest first
+#   (W9), and only a segment S whose successor S' shows that every record of S is
+#     - retired (S' - 1 <= the highest LSN given to retire(): recovery never needs it),
+#     - below before_lsn (S' <= before_lsn) when given, and
+#     - older than before_ts_ns when given: the first record of S' (appended after every record of S) has
+#       ts_ns <= before_ts_ns (a segment is kept while its successor holds no record yet).
+#   Trimmed segments are recycled like retired ones (at most 2 .free files). records(from_lsn) starts in the
+#   segment holding from_lsn, and at the exact offset when a reader recently passed it (_pos_hint), so a
+#   reader that resumes where it stopped (a stream iterator) reads no older record again.
+#
 # THREADS AND SYNC MODES
 #   append/append_raw, retire and close are serialised by the caller (the Database's write lock). sync_to,
 #   records() and the read-only properties may be called from any thread. The GIL guards the Wal's fields;
@@ -287,6 +300,10 @@ cdef class Wal:
         self._pending_fds = []
         self._free = []
         self._recovered_tail = None
+        self._keep_ns = None
+        self._keep_lsn = None
+        self._seg_ts = {}
+        self._pos_hint = {}
         self._thread = None
         self._spare_thread = None
         if start_lsn < 1:
@@ -604,42 +621,116 @@ cdef class Wal:
     def retire(self, lsn_t upto_lsn):
         """Retire segments all of whose records are <= upto_lsn (never the current one).
 
-        Non-archive mode removes them (keeping up to 2 for recycling); archive mode keeps them readable.
-        Returns the number of segments retired.
+        Non-archive mode removes them (keeping up to 2 for recycling); archive mode keeps them readable,
+        except what the retention policy (set_retention) lets go. Returns the number of segments removed.
         """
-        cdef lsn_t first
         cdef int count = 0
         self._check_usable()
         if upto_lsn > self._retired_lsn:
             self._retired_lsn = upto_lsn
         if self.archive:
-            return 0
+            if self._keep_ns is None:
+                return 0
+            return self.trim(self._keep_lsn, _now_ns() - <int64_t>self._keep_ns)
         while len(self._segments) > 1 and <lsn_t>self._segments[1] - 1 <= upto_lsn:
-            first = self._segments[0]
-            path = os.path.join(self.dirpath, segment_name(first))
-            # Close its descriptor if no syncer took it (retired records need no sync).
-            keep = []
-            for seg, pfd in self._pending_fds:
-                if seg == first:
-                    os.close(pfd)
-                else:
-                    keep.append((seg, pfd))
-            self._pending_fds = keep
-            self._segments.pop(0)
-            self._first_lsn = self._segments[0]
-            if len(self._free) < MAX_FREE and os.path.getsize(path) == self.segment_bytes:
-                dst = os.path.join(self.dirpath, "%016x.free" % first)
-                os.rename(path, dst)
-                self._free.append(dst)
-            else:
-                os.unlink(path)
-            try:
-                os_fsync_dir(self.dirpath)               # (W9) durable before the next removal
-            except OSError as e:
-                self._poison(e)
-                raise
+            self._remove_oldest()
             count += 1
         return count
+
+    def set_retention(self, keep_ns, keep_lsn=None):
+        """Archive mode: from now on every retire() also trims what this policy no longer needs: records
+        older than keep_ns nanoseconds (0 = none kept for their age) unless their LSN is >= keep_lsn.
+        keep_ns=None restores the default (keep everything). Applied at once as well. Returns the number
+        of segments removed now."""
+        if keep_ns is not None and keep_ns < 0:
+            raise ValueError("keep_ns must be >= 0 or None")
+        self._keep_ns = None if keep_ns is None else int(keep_ns)
+        self._keep_lsn = None if keep_lsn is None else int(keep_lsn)
+        if self._keep_ns is None or not self.archive or self._closed or self._poisoned:
+            return 0
+        return self.trim(self._keep_lsn, _now_ns() - <int64_t>self._keep_ns)
+
+    @property
+    def retention(self):
+        """(keep_ns, keep_lsn) as given to set_retention, or None (keep everything)."""
+        return None if self._keep_ns is None else (self._keep_ns, self._keep_lsn)
+
+    def trim(self, before_lsn=None, before_ts_ns=None):
+        """Archive mode: remove the oldest segments whose records are all retired, all with LSN <
+        before_lsn (when given) and all appended at or before before_ts_ns (when given); see RETENTION.
+        Never the current segment; a no-op outside archive mode. Returns the number of segments removed.
+        Serialised with appends by the caller (like retire)."""
+        cdef lsn_t nxt
+        cdef int count = 0
+        self._check_usable()
+        if not self.archive:
+            return 0
+        while len(self._segments) > 1:
+            nxt = <lsn_t>self._segments[1]
+            if nxt - 1 > self._retired_lsn:
+                break
+            if before_lsn is not None and nxt > <lsn_t>before_lsn:
+                break
+            if before_ts_ns is not None:
+                ts = self._first_ts(nxt)
+                if ts is None or ts > before_ts_ns:
+                    break
+            self._remove_oldest()
+            count += 1
+        self._n_trimmed += count
+        return count
+
+    cdef object _first_ts(self, lsn_t seg):
+        """ts_ns of the first record of live segment `seg` (cached), or None when it holds none yet."""
+        cdef bytes data
+        cdef uint64_t n
+        ts = self._seg_ts.get(seg)
+        if ts is not None:
+            return ts
+        if seg > self._last_lsn:
+            return None
+        fd = os.open(os.path.join(self.dirpath, segment_name(seg)), os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        try:
+            data = _pread_bytes(fd, WAL_HEADER_SIZE, 0)
+            n = load32(<const unsigned char*>PyBytes_AS_STRING(data))
+            if load64(<const unsigned char*>PyBytes_AS_STRING(data) + 8) != seg:
+                return None
+            data = _pread_bytes(fd, WAL_HEADER_SIZE + n, 0)
+        finally:
+            os.close(fd)
+        if not _valid_at(<const unsigned char*>PyBytes_AS_STRING(data), WAL_HEADER_SIZE + n, 0, seg):
+            return None
+        ts = <int64_t>load64(<const unsigned char*>PyBytes_AS_STRING(data) + 16)
+        self._seg_ts[seg] = ts
+        return ts
+
+    cdef int _remove_oldest(self) except -1:
+        """(W9) Remove (or keep for recycling) the oldest live segment, durably, before anything else."""
+        cdef lsn_t first = self._segments[0]
+        path = os.path.join(self.dirpath, segment_name(first))
+        # Close its descriptor if no syncer took it (retired records need no sync).
+        keep = []
+        for seg, pfd in self._pending_fds:
+            if seg == first:
+                os.close(pfd)
+            else:
+                keep.append((seg, pfd))
+        self._pending_fds = keep
+        self._segments.pop(0)
+        self._first_lsn = self._segments[0]
+        self._seg_ts.pop(first, None)
+        if len(self._free) < MAX_FREE and os.path.getsize(path) == self.segment_bytes:
+            dst = os.path.join(self.dirpath, "%016x.free" % first)
+            os.rename(path, dst)
+            self._free.append(dst)
+        else:
+            os.unlink(path)
+        try:
+            os_fsync_dir(self.dirpath)                   # (W9) durable before the next removal
+        except OSError as e:
+            self._poison(e)
+            raise
+        return 0
 
     # ---- reading -----------------------------------------------------------------------------------------
 
@@ -656,11 +747,14 @@ cdef class Wal:
         if from_lsn < self._first_lsn:
             raise EngineError("WAL records before LSN %d have been retired (asked from LSN %d)"
                               % (self._first_lsn, from_lsn))
+        hint = self._pos_hint.get(from_lsn)
+        if hint is not None and hint[0] >= self._first_lsn and hint[0] in self._segments:
+            return _Reader(self, hint[0], from_lsn, hint[1])   # resume exactly where a reader passed
         first = self._segments[0]
         for seg in self._segments:
             if seg <= from_lsn:
                 first = seg
-        return _Reader(self, first, from_lsn)
+        return _Reader(self, first, from_lsn, 0)
 
     # ---- recovery ----------------------------------------------------------------------------------------
 
@@ -1006,6 +1100,8 @@ cdef class Wal:
             "segments_recycled": self._n_segments_recycled,
             "poisoned": self._poisoned,
             "recovered_tail": self._recovered_tail,
+            "retention": self.retention,
+            "trimmed_segments": self._n_trimmed,
         }
 
 
@@ -1024,11 +1120,14 @@ cdef class _Reader:
     cdef bytes _chunk        # cached bytes of the segment ...
     cdef uint64_t _chunk_off #   ... starting at this offset
 
-    def __cinit__(self, Wal wal, lsn_t seg, lsn_t from_lsn):
+    def __cinit__(self, Wal wal, lsn_t seg, lsn_t from_lsn, uint64_t off):
         self._wal = wal
         self._fd = -1
         self._from = from_lsn
         self._open(seg)
+        if off:                                          # a position hint: the record from_lsn goes here
+            self._off = off
+            self._expected = from_lsn
 
     def __dealloc__(self):
         if self._fd >= 0:
@@ -1111,4 +1210,8 @@ cdef class _Reader:
             self._expected += 1
             if lsn < self._from:
                 continue
+            hints = self._wal._pos_hint
+            if len(hints) >= 4096:
+                hints.clear()
+            hints[self._expected] = (self._seg, self._off)
             return (lsn, <int64_t>load64(p + 16), p[WAL_HEADER_SIZE:WAL_HEADER_SIZE + n])
