@@ -362,6 +362,9 @@ def describe(
     if t.stream_label:  # kept after the stream is disabled (ack-api-quirks DDB-TABLE-050)
         d["LatestStreamLabel"] = t.stream_label
         d["LatestStreamArn"] = "%s/stream/%s" % (arn, t.stream_label)
+    if t.extra.get("restore_summary"):  # a table made by a Restore* operation (api/backups.py)
+        from pyddb.api.backups import restore_summary
+        d["RestoreSummary"] = restore_summary(t)
     if t.sse_specification:
         d["SSEDescription"] = {
             "Status": "ENABLED",

@@ -218,34 +218,42 @@ def fill_at(model, t: TableDef, ts_ns: int, dest: str) -> int:
     return last[0]
 
 
-def iter_table_at(model, table: TableDef, ts: float) -> Iterator[Dict[str, Any]]:
-    """The items of `table` as they were at `ts` (epoch seconds; a float or a datetime), decoded, in engine
-    scan order. The table must have PITR enabled and `ts` be inside its window (LookupError otherwise). For
-    ExportTableToPointInTime: the state is materialized into a scratch keyspace, dropped when the iterator is
-    exhausted or closed."""
+def iter_table_at(model, table: TableDef, ts: Any) -> Iterator[Dict[str, Any]]:
+    """The items of `table` as they were at `ts` (epoch seconds, or a datetime), decoded, in engine scan
+    order: for ExportTableToPointInTime. Raises LookupError at once when the table has no PITR or `ts` is
+    outside its recovery window. The state is materialized now (under model.lock) into a scratch keyspace,
+    which the returned iterator drops when it is exhausted or closed (or, if it never is, the next backup
+    operation's cleanup)."""
     ts_ns = to_ns(ts)
-    w = window(model, table)
-    if w is None or not (w[0] <= ts_ns <= w[1]):
-        raise LookupError("%s is outside the recovery window of table %s" % (ts, table.name))
     engine = model.engine
-    scratch = BASE_PREFIX + "%s/scan-%d" % (table.table_id, _now_ns())
     with model.lock:
+        w = window(model, table)
+        if w is None or not (w[0] <= ts_ns <= w[1]):
+            raise LookupError("%s is outside the recovery window of table %s" % (ts, table.name))
+        scratch = BASE_PREFIX + "%s/scan-%d" % (table.table_id, _now_ns())
         wid = backups.begin_work(model, [scratch])
         engine.create_keyspace(scratch)
         try:
             fill_at(model, table, ts_ns, scratch)
         except BaseException:
-            engine.drop_keyspace(scratch)
-            engine.write_batch([backups.end_work_op(wid)], sync=False)
+            _drop_scratch(model, scratch, wid)
             raise
+    return _scan_then_drop(model, scratch, wid)
+
+
+def _drop_scratch(model, scratch: str, wid: bytes) -> None:
+    with model.lock:
+        if model.engine.has_keyspace(scratch):
+            model.engine.drop_keyspace(scratch)
+        model.engine.write_batch([backups.end_work_op(wid)], sync=False)
+
+
+def _scan_then_drop(model, scratch: str, wid: bytes) -> Iterator[Dict[str, Any]]:
     try:
-        for _pk, _sk, raw in engine.scan(scratch):
+        for _pk, _sk, raw in model.engine.scan(scratch):
             yield codec.decode(raw)
     finally:
-        with model.lock:
-            if engine.has_keyspace(scratch):
-                engine.drop_keyspace(scratch)
-            engine.write_batch([backups.end_work_op(wid)], sync=False)
+        _drop_scratch(model, scratch, wid)
 
 
 def to_ns(ts: Any) -> int:
