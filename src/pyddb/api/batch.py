@@ -123,7 +123,7 @@ def batch_get_item(model, request: dict[str, Any]) -> dict[str, Any]:
         if _capacity_wanted(request) and res.sizes:
             consistent = bool(tr.get("ConsistentRead"))
             units = sum(read_units(n, consistent) for n in res.sizes)
-            capacity.append(consumed(request, t.name, units, read=True))
+            capacity.append(consumed(request, name, units, read=True))     # the request's name or ARN
     out: dict[str, Any] = {"Responses": responses, "UnprocessedKeys": unprocessed}
     if _capacity_wanted(request):
         out["ConsumedCapacity"] = capacity
@@ -186,7 +186,7 @@ def batch_write_item(model, request: dict[str, Any]) -> dict[str, Any]:
             seen.add((pk, sk))
             writes.append(batch.WriteRequest(t.name, pk, sk, value if is_put else None))
 
-    results = batch.write_batch(model, writes)
+    results = batch.write_batch(model, writes, tables)
 
     out: dict[str, Any] = {"UnprocessedItems": {}}
     if _capacity_wanted(request):
@@ -198,8 +198,8 @@ def batch_write_item(model, request: dict[str, Any]) -> dict[str, Any]:
             add_index_units(index_units.setdefault(w.table, {}), ix)
             units[w.table] = (units.get(w.table, 0.0) + write_units(written_bytes(old, new))
                               + sum(u for group in ix.values() for u in group.values()))
-        out["ConsumedCapacity"] = [consumed(request, t.name, units[t.name], index_units=index_units[t.name])
-                                   for t in tables]
+        out["ConsumedCapacity"] = [consumed(request, name, units[t.name], index_units=index_units[t.name])
+                                   for t, (name, _) in zip(tables, prepared)]   # the request's name or ARN
     if request.get("ReturnItemCollectionMetrics") == "SIZE" and any(t.lsis for t in tables):
         by_name = {t.name: t for t in tables}
         written = [(by_name[w.table], old if new is None else new)

@@ -171,6 +171,9 @@ def consumed(request: Dict[str, Any], table: str, units: float, *, read: bool = 
     if mode not in ("TOTAL", "INDEXES"):
         return None
     kind = "ReadCapacityUnits" if read else "WriteCapacityUnits"
+    named = request.get("TableName")
+    if named is not None and named.startswith("arn:"):
+        table = named       # "If you had specified the ARN of a table in the input, you'll see the table ARN"
 
     def entry(u: float) -> Dict[str, float]:
         e = {"CapacityUnits": float(u)}

@@ -42,6 +42,7 @@ from __future__ import annotations
 from typing import Any
 
 from pyddb import expressions as ex
+from pyddb._engine.errors import EngineError
 from pyddb.api import operation
 from pyddb.api.common import Expressions, check_key_paths, consumed
 from pyddb.errors import ValidationException
@@ -530,6 +531,30 @@ def _page(model, t, ix, r: _Request, request, rows, select: str) -> q.Page:
                        fetch=_lsi_fetch(model, t, ix, r, select))
 
 
+def _read(model, t, ix, r: _Request, request, select: str, rows) -> q.Page:
+    """One page of `rows()`, an engine iterator over the table's or index's keyspace. A DeleteTable (or an
+    index deletion) that drops the keyspace before or while the page is read makes the request fail as if it
+    had come after the delete (model/database.py T4): the engine refuses a dropped keyspace, and an iterator
+    over one stops early, so the page is checked against the current definitions once read."""
+    try:
+        page = _page(model, t, ix, r, request, rows(), select)
+    except EngineError:
+        _check_still_there(model, t, ix)
+        raise
+    _check_still_there(model, t, ix)
+    return page
+
+
+def _check_still_there(model, t: TableDef, ix: IndexDef | None) -> None:
+    current = model.tables.get(t.name)
+    if current is not t:
+        model.check_current(t)                          # ResourceNotFoundException
+    if ix is not None:
+        cix = current.index(ix.name) if current is not None else None
+        if cix is None or cix.status == "DELETING" or cix.keyspace != ix.keyspace:
+            raise ValidationException(NO_INDEX % ix.name)
+
+
 @operation("Query")
 def query(model, request: dict[str, Any]) -> dict[str, Any]:
     r = _Request(request, "QueryFilter", key_condition=True)
@@ -567,10 +592,10 @@ def query(model, request: dict[str, Any]) -> dict[str, Any]:
     reverse = request.get("ScanIndexForward") is False
     if start is not None:
         rng = q.resume_after(rng, q.entry_position(t, ix, start)[1], reverse)
-    rows = q.query_rows(model.engine, keyspace, keycodec.encode(kc.hash_value), rng, reverse,
-                        request.get("Limit"))
+    pk = keycodec.encode(kc.hash_value)
     select = _select(request, ix, r)
-    page = _page(model, t, ix, r, request, rows, select)
+    page = _read(model, t, ix, r, request, select,
+                 lambda: q.query_rows(model.engine, keyspace, pk, rng, reverse, request.get("Limit")))
     if ix is None and t.range_key is None:
         page.last = None     # one item at most: never restartable (DynamoDB Local QueryFunction)
     return _respond(request, t, ix, r, page, select != "COUNT", key_names)
@@ -607,7 +632,6 @@ def scan(model, request: dict[str, Any]) -> dict[str, Any]:
     _check_gsi_projection(t, ix, r)
 
     keyspace = ix.keyspace if ix is not None else t.keyspace
-    rows = q.scan_rows(model.engine, keyspace, lo, hi, position)
     select = _select(request, ix, r)
-    page = _page(model, t, ix, r, request, rows, select)
+    page = _read(model, t, ix, r, request, select, lambda: q.scan_rows(model.engine, keyspace, lo, hi, position))
     return _respond(request, t, ix, r, page, select != "COUNT", key_names)

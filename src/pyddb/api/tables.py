@@ -85,7 +85,8 @@ SIZES AND COUNTS
 TABLE NAMES AND ARNS
     TableName may be a table ARN (botocore models it as TableArn; DynamoDB answers DescribeTable, UpdateTable
     and DeleteTable for `arn:aws:dynamodb:<region>:<account>:table/<name>` and names the extracted table in
-    its errors: ack-api-quirks DDB-TABLE-013). `table_name()` does that resolution for every operation here.
+    its errors: ack-api-quirks DDB-TABLE-013). `table_name()` does that resolution for every operation here;
+    model.table() does it for the item operations, Query, Scan, batches and transactions.
 """
 
 from __future__ import annotations
@@ -164,26 +165,8 @@ def _stream_label(ts: float) -> str:
 
 def table_name(model, name: str) -> str:
     """The table a TableName member names: the name itself, or the name inside a table ARN of this region and
-    account. Texts (ack-api-quirks DDB-TABLE-013, DescribeTable with an ARN): another region ->
-    "1 validation error detected: Invalid AWS region in '<ARN>" (DynamoDB's text continues past what the lab
-    recorded; the rest is not confirmed), another account -> AccessDeniedException "Access is denied"; an
-    index, stream or other non-table ARN -> ValidationException (text not confirmed: we say "Invalid resource
-    type in", one of the catalogue's texts of this family)."""
-    if not name.startswith("arn:"):
-        return name
-    parts = name.split(":", 5)
-    path = parts[5].split("/") if len(parts) == 6 else []
-    if len(parts) != 6 or parts[1] != "aws" or parts[2] != "dynamodb" or len(path) != 2 or path[0] != "table":
-        raise ValidationException("1 validation error detected: Invalid resource type in '%s'" % name)
-    if parts[3] != model.region:
-        raise ValidationException("1 validation error detected: Invalid AWS region in '%s'" % name)
-    if parts[4] != model.account_id:
-        raise AccessDeniedException("Access is denied")
-    if not rules.TABLE_NAME_IN_ARN.fullmatch(path[1]):
-        # the text DynamoDB gives a table ARN with a malformed name in the tag operations (dynalite
-        # test/tagResource.js); for TableName members it is not confirmed
-        raise ValidationException("Invalid TableArn: Invalid ResourceArn provided as input %s" % name)
-    return path[1]
+    account (model/database.py TABLE NAMES AND ARNS has the texts and their sources)."""
+    return model.table_name(name)
 
 
 def _table(model, request: Dict[str, Any], op: str) -> TableDef:

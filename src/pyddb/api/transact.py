@@ -132,7 +132,7 @@ def _transact_write(model, request: dict[str, Any], parsed: list[_Parsed]) -> tu
     if sum(p.nbytes for p in parsed) > MAX_AGGREGATE_BYTES:
         raise ValidationException(AGGREGATE_TOO_LARGE)
 
-    outcome = tx.execute_write(model, actions)
+    outcome = tx.execute_write(model, actions, tables)
 
     # capacity: per table, in first-use order; each action on the larger of its old and new item (sizes are
     # computed only when capacity is asked for or a token may replay the request: each is a walk of an item)
@@ -239,7 +239,7 @@ def transact_get_items(model, request: dict[str, Any]) -> dict[str, Any]:
                 raise ValidationException(MULTIPLE_OPERATIONS)
             seen.add((a.table, a.pk, a.sk))
 
-    items = tx.execute_get(model, actions)
+    items = tx.execute_get(model, actions, tables)
 
     responses = []
     units: dict[str, float] = {}

@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pyddb._engine.errors import EngineError
 from pyddb.model import indexes
 from pyddb.model.schema import TableDef
 from pyddb.model.transactions import lock_tables
@@ -79,7 +80,11 @@ def read_batch(model, reads: list[TableRead], limit: int = MAX_RESPONSE_BYTES,
             if full:
                 res.unprocessed.append(key)
                 continue
-            raw = engine.get(r.table.keyspace, pk, sk)
+            try:
+                raw = engine.get(r.table.keyspace, pk, sk)
+            except EngineError:
+                model.check_current(r.table)    # dropped by a DeleteTable after the lookup (database.py T4)
+                raise
             item = None if raw is None else codec.decode(raw)
             if item is None:
                 n = 0
@@ -116,11 +121,12 @@ class WriteRequest:
     item: Item | None
 
 
-def write_batch(model, requests: list[WriteRequest]) -> list[tuple[Item | None, Item | None]]:
-    """Apply every request as one engine batch; returns (old, new) per request, in request order."""
+def write_batch(model, requests: list[WriteRequest], expected=None) -> list[tuple[Item | None, Item | None]]:
+    """Apply every request as one engine batch; returns (old, new) per request, in request order.
+    `expected`: the TableDefs the requests were validated against (transactions.lock_tables)."""
     engine = model.engine
     out: list[tuple[Item | None, Item | None]] = []
-    with lock_tables(model, (r.table for r in requests)) as tables:
+    with lock_tables(model, (r.table for r in requests), expected) as tables:
         ops: list[tuple] = []
         for r in requests:
             t = tables[r.table]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, Optional, Tuple
 
+from pyddb._engine.errors import EngineError
 from pyddb.errors import ConditionalCheckFailedException, ValidationException
 from pyddb.expressions.evaluate import equal
 from pyddb.model import indexes
@@ -79,7 +80,11 @@ class ItemStore:
     # ---- reads ---------------------------------------------------------------------------------------------
 
     def get(self, t: TableDef, pk: bytes, sk: bytes) -> Optional[Item]:
-        raw = self.engine.get(t.keyspace, pk, sk)
+        try:
+            raw = self.engine.get(t.keyspace, pk, sk)
+        except EngineError:
+            self.model.check_current(t)         # dropped by a DeleteTable after the lookup (database.py T4)
+            raise
         return None if raw is None else codec.decode(raw)
 
     # ---- writes --------------------------------------------------------------------------------------------
@@ -98,6 +103,8 @@ class ItemStore:
         """
         lock = self.model.table_lock(t.name)
         with lock:
+            if self.model.tables.get(t.name) is not t:
+                self.model.check_current(t)     # deleted (or recreated) since the lookup: database.py T4
             raw = self.engine.get(t.keyspace, pk, sk)
             old = None if raw is None else codec.decode(raw)
             if condition is not None and not condition(old if old is not None else {}):

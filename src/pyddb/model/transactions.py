@@ -112,23 +112,23 @@ def is_upfront(err: Any) -> bool:
 
 
 @contextmanager
-def lock_tables(model, names) -> Iterator[dict[str, TableDef]]:
+def lock_tables(model, names, expected=None) -> Iterator[dict[str, TableDef]]:
     """Hold the locks of the tables `names` in sorted order (TX3); yields their current definitions (taken
-    under the locks, so a definition changed meanwhile by the control plane is seen in its new form)."""
+    under the locks, so a definition changed meanwhile by the control plane is seen in its new form).
+    `expected` (the TableDefs the request was validated against) makes a table deleted, or deleted and
+    created again, since the request looked it up a ResourceNotFoundException (model/database.py T4)."""
     ordered = sorted(set(names))
+    ids = {t.name: t.table_id for t in expected or ()}
     locks = []
     try:
         for name in ordered:
-            try:
-                lock = model.table_lock(name)
-            except KeyError:
-                raise ResourceNotFoundException.table(name) from None
+            lock = model.table_lock(name)       # ResourceNotFoundException when deleted meanwhile
             lock.acquire()
             locks.append(lock)
         tables = {}
         for name in ordered:
             t = model.tables.get(name)
-            if t is None:                       # deleted after the request looked it up
+            if t is None or ids.get(name, t.table_id) != t.table_id:   # deleted after the request's lookup
                 raise ResourceNotFoundException.table(name)
             tables[name] = t
         yield tables
@@ -163,11 +163,12 @@ class WriteOutcome:
     news: list[Item | None] = field(default_factory=list)
 
 
-def execute_write(model, actions: list[WriteAction]) -> WriteOutcome:
+def execute_write(model, actions: list[WriteAction], expected=None) -> WriteOutcome:
     """Run a validated transaction (steps 1-6 of the module docstring). Raises TransactionCanceledException
-    with one reason per action when any action fails; otherwise everything is written in one batch."""
+    with one reason per action when any action fails; otherwise everything is written in one batch.
+    `expected`: the TableDefs the actions were validated against (lock_tables)."""
     engine = model.engine
-    with lock_tables(model, (a.table for a in actions)) as tables:
+    with lock_tables(model, (a.table for a in actions), expected) as tables:
         olds: list[Item | None] = []
         for a in actions:                                   # (TX1) the state before the transaction
             if a.reason is not None:
@@ -244,14 +245,14 @@ class GetAction:
     reason: dict[str, Any] | None = None
 
 
-def execute_get(model, actions: list[GetAction]) -> list[Item | None]:
+def execute_get(model, actions: list[GetAction], expected=None) -> list[Item | None]:
     """Read every item under the locks of all involved tables (TX3): the result is one consistent state.
     Raises TransactionCanceledException when an action carries a ValidationError."""
     if any(a.reason is not None for a in actions):
         raise TransactionCanceledException(
             cancellation_reasons=[a.reason if a.reason is not None else none_reason() for a in actions])
     engine = model.engine
-    with lock_tables(model, (a.table for a in actions)) as tables:
+    with lock_tables(model, (a.table for a in actions), expected) as tables:
         raws = [engine.get(tables[a.table].keyspace, a.pk, a.sk) for a in actions]
     return [None if raw is None else codec.decode(raw) for raw in raws]
 
