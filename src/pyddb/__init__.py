@@ -10,6 +10,13 @@ def connect(path=None, **options):
     return _connect(path, **options)
 
 
+def connect_streams(path=None, **options):
+    """A boto3-compatible DynamoDB Streams client over the pyddb database at `path` (or use
+    `pyddb.connect(...).streams()` to share one open database)."""
+    from pyddb.client import connect_streams as _connect
+    return _connect(path, **options)
+
+
 def mock_dynamodb(path=None, **options):
     """Route the DynamoDB calls of unmodified boto3 code to an in-process pyddb database, without HTTP.
 

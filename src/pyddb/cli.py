@@ -34,7 +34,7 @@ def cmd_serve(args):
         keys[key] = secret
     data_dir = None if args.in_memory else args.data_dir
     return serve(host=args.host, port=args.port, data_dir=data_dir, sync=args.sync, keys=keys,
-                 log_level=args.log_level)
+                 log_level=args.log_level, ttl_interval=args.ttl_interval)
 
 
 def build_parser():
@@ -65,6 +65,9 @@ def build_parser():
                    help="log detail on stderr (default: %(default)s)")
     s.add_argument("--auth", metavar="KEY:SECRET", action="append",
                    help="require SigV4 requests signed with this access key id and secret; repeatable")
+    s.add_argument("--ttl-interval", metavar="SECONDS", type=float, default=None,
+                   help="how often the Time to Live sweeper deletes expired items (default: 2; 0 turns it off: "
+                        "then only a PyDDB_20240101.SweepTimeToLive request sweeps, see docs/streams-ttl.md)")
     s.set_defaults(func=cmd_serve)
     from pyddb.cli_data import add_commands     # tables, dump, load (cli_data.py)
     add_commands(sub)

@@ -93,6 +93,30 @@ class Client:
     def model(self):
         return self._model
 
+    # ---- pyddb extensions (not DynamoDB operations; docs/streams-ttl.md) -------------------------------------
+
+    def streams(self) -> "Client":
+        """A DynamoDB Streams client (list_streams, describe_stream, get_shard_iterator, get_records) over the
+        same database, as boto3.client("dynamodbstreams") is to boto3.client("dynamodb")."""
+        return StreamsClient(self._model)
+
+    def pyddb_set_clock(self, **request) -> Dict[str, Any]:
+        """Move the database's clock (TTL expiry, stream record times, table times): Epoch=<seconds> or
+        OffsetSeconds=<seconds from the real time> or AdvanceSeconds=<seconds>; none: the real time again."""
+        return self._pyddb("SetClock", request)
+
+    def pyddb_sweep_ttl(self, **request) -> Dict[str, Any]:
+        """Run one TTL sweep now (what the background sweeper does every few seconds): {"Deleted": n}."""
+        return self._pyddb("SweepTimeToLive", request)
+
+    def _pyddb(self, op: str, request: Dict[str, Any]) -> Dict[str, Any]:
+        from pyddb.api import pyddb_ops
+        rid = new_request_id()
+        try:
+            return pyddb_ops.dispatch(self._model, op, request)
+        except DynamoDBError as e:
+            raise to_client_error(e, op, rid) from None
+
     def close(self) -> None:
         if self._owns and self._model is not None:
             self._model.close()
@@ -103,6 +127,22 @@ class Client:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class StreamsClient(Client):
+    """A boto3-compatible DynamoDB Streams client: only the Streams operations (it never closes the model)."""
+
+    def __getattr__(self, name: str):
+        if name not in ("list_streams", "describe_stream", "get_shard_iterator", "get_records"):
+            raise AttributeError("'DynamoDBStreams' object has no attribute %r" % name)
+        return Client.__getattr__(self, name)
+
+
+def connect_streams(path: Optional[str] = None, *, sync: str = "full", **options) -> StreamsClient:
+    """Like connect(), for the DynamoDB Streams API of the database at `path` (close() closes it)."""
+    from pyddb.model.database import DynamoDB
+    c = StreamsClient(DynamoDB(path, sync=sync, **options), owns_model=True)
+    return c
 
 
 # boto3 method name -> operation name, for every operation the service model lists

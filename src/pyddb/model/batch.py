@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pyddb._engine.errors import EngineError
-from pyddb.model import indexes
+from pyddb.model import indexes, streams
 from pyddb.model.schema import TableDef
 from pyddb.model.transactions import lock_tables
 from pyddb.types import codec, size
@@ -141,6 +141,7 @@ def write_batch(model, requests: list[WriteRequest], expected=None) -> list[tupl
                 out.append((None, None))
                 continue
             ops += model.index_ops(t, old, new)
+            ops += streams.log_ops(model, t, old, new)     # the stream record (model/streams.py)
             out.append((old, new))
         lsn = engine.write_batch(ops, sync=False) if ops else None
     if lsn is not None:

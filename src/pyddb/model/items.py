@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, Optional, Tuple
 from pyddb._engine.errors import EngineError
 from pyddb.errors import ConditionalCheckFailedException, ValidationException
 from pyddb.expressions.evaluate import equal
-from pyddb.model import indexes
+from pyddb.model import indexes, streams
 from pyddb.model.schema import TableDef
 from pyddb.types import codec, size
 
@@ -119,6 +119,8 @@ class ItemStore:
                     return None, None
                 ops = [(t.keyspace, pk, sk, None)]
             ops += self.model.index_ops(t, old, new)
+            if t.stream_specification or self.model.tables.get(t.name) is not t:
+                ops += streams.log_ops(self.model, t, old, new)   # the stream record (model/streams.py)
             lsn = self.engine.write_batch(ops, sync=False)
         self.model.wait_durable(lsn)
         return old, new

@@ -73,6 +73,7 @@ from pyddb.errors import (
     ValidationException,
     cancellation_reason,
 )
+from pyddb.model import streams
 from pyddb.model.schema import TableDef
 from pyddb.types import codec, size
 from pyddb.types.invalid import InvalidValue
@@ -199,6 +200,7 @@ def execute_write(model, actions: list[WriteAction], expected=None) -> WriteOutc
                 continue                                    # deleting a missing item writes nothing
             try:
                 ops += model.index_ops(t, old, new)         # index entries and collection counters
+                ops += streams.log_ops(model, t, old, new)  # the stream record (model/streams.py)
             except ItemCollectionSizeLimitExceededException as e:
                 reasons[i] = cancellation_reason("ItemCollectionSizeLimitExceeded", e.message)
                 failed = True

@@ -25,7 +25,7 @@ def _is_loopback_host(host: str) -> bool:
 
 def serve(host: str = "127.0.0.1", port: int = 8000, data_dir: Optional[str] = "./pyddb-data",
           sync: str = "full", keys: Optional[Dict[str, str]] = None, log_level: str = "warning",
-          out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+          out: TextIO = sys.stdout, err: TextIO = sys.stderr, ttl_interval: Optional[float] = None) -> int:
     """Serve until SIGINT/SIGTERM. data_dir=None: in memory (a temporary directory, removed at exit).
     Prints one line to `out` once the server accepts connections. Returns the process exit code."""
     logging.basicConfig(level=getattr(logging, log_level.upper(), logging.WARNING), stream=err,
@@ -38,7 +38,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, data_dir: Optional[str] = "
               "request must be signed with one of those keys." % host, file=err, flush=True)
     from pyddb.model.database import DynamoDB
     try:
-        model = DynamoDB(data_dir, sync=sync)
+        model = DynamoDB(data_dir, sync=sync, **({} if ttl_interval is None else {"ttl_interval": ttl_interval}))
     except Exception as e:  # noqa: BLE001                  locked by another process, unreadable, ...
         print("pyddb serve: cannot open %s: %s: %s" % (data_dir, type(e).__name__, e), file=err)
         return 1

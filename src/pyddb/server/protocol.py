@@ -47,6 +47,7 @@ from email.utils import formatdate
 from typing import Any, Dict, List, Optional, Tuple
 
 from pyddb import api
+from pyddb.api import pyddb_ops
 from pyddb.client_errors import new_request_id
 from pyddb.errors import (
     DynamoDBError,
@@ -298,6 +299,10 @@ class Handler:
         headers = req.headers
         body = decode_body(req.body, headers.get("content-encoding"))
         data = loads(body) if body else None
+        target = headers.get("x-amz-target") or ""
+        if target.startswith(pyddb_ops.PREFIX):        # pyddb's own operations (api/pyddb_ops.py)
+            self.auth.check(req)
+            return dumps(pyddb_ops.dispatch(self.model, target[len(pyddb_ops.PREFIX):], data))
         op = operation_of(headers.get("x-amz-target"))
         if op is None:
             raise UnknownOperationException()

@@ -27,8 +27,9 @@ _session = None
 
 
 def boto3_client(endpoint_url: str, *, key: str = KEY, secret: str = SECRET, region: str = REGION,
-                 validate: bool = False, **config: Any):
-    """A boto3 DynamoDB client for `endpoint_url`, sharing one botocore session (the model loads once)."""
+                 validate: bool = False, service: str = "dynamodb", **config: Any):
+    """A boto3 DynamoDB client for `endpoint_url`, sharing one botocore session (the model loads once).
+    service="dynamodbstreams" gives a DynamoDB Streams client instead."""
     global _session
     import boto3
     from botocore.config import Config
@@ -37,7 +38,7 @@ def boto3_client(endpoint_url: str, *, key: str = KEY, secret: str = SECRET, reg
         _session = boto3.session.Session()
     cfg = Config(parameter_validation=validate, retries={"mode": "legacy", "total_max_attempts": 1},
                  connect_timeout=5, read_timeout=60, **config)
-    return _session.client("dynamodb", endpoint_url=endpoint_url, region_name=region, aws_access_key_id=key,
+    return _session.client(service, endpoint_url=endpoint_url, region_name=region, aws_access_key_id=key,
                            aws_secret_access_key=secret, config=cfg)
 
 
@@ -68,6 +69,43 @@ class HttpClient:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
+
+    # ---- as pyddb.connect()'s client offers (docs/streams-ttl.md) -------------------------------------------
+
+    def streams(self) -> Any:
+        """A boto3 `dynamodbstreams` client for the same server."""
+        return boto3_client(self._server.url, service="dynamodbstreams")
+
+    def pyddb_set_clock(self, **request: Any) -> Any:
+        """POST X-Amz-Target PyDDB_20240101.SetClock (api/pyddb_ops.py), signed like any request."""
+        return self._pyddb("SetClock", request)
+
+    def pyddb_sweep_ttl(self, **request: Any) -> Any:
+        return self._pyddb("SweepTimeToLive", request)
+
+    def _pyddb(self, op: str, request: Any) -> Any:
+        import json
+        import urllib.error
+        import urllib.request
+
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+        from botocore.exceptions import ClientError
+
+        body = json.dumps(request).encode()
+        aws = AWSRequest(method="POST", url=self._server.url + "/", data=body,
+                         headers={"Content-Type": "application/x-amz-json-1.0",
+                                  "X-Amz-Target": "PyDDB_20240101." + op})
+        SigV4Auth(Credentials(KEY, SECRET), "dynamodb", REGION).add_auth(aws)
+        req = urllib.request.Request(aws.url, data=body, headers=dict(aws.headers.items()), method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                return json.loads(resp.read())
+        except urllib.error.HTTPError as e:
+            err = json.loads(e.read() or b"{}")
+            raise ClientError({"Error": {"Code": err.get("__type", "").rpartition("#")[2],
+                                         "Message": err.get("message") or err.get("Message", "")}}, op) from None
 
     def close(self) -> None:
         self._client.close()
