@@ -212,9 +212,9 @@ def _epoch(value: Any) -> float:
 def list_backups(model, request: Dict[str, Any]) -> Dict[str, Any]:
     """Oldest first. TimeRangeLowerBound is inclusive, TimeRangeUpperBound exclusive (API reference);
     BackupType defaults to USER; without Limit every backup is listed in one page. LastEvaluatedBackupArn is
-    given when a page is cut short by Limit and more backups follow; ExclusiveStartBackupArn resumes after the backup it
-    names, in (creation time, ARN) order (its creation time is read from the ARN, so a deleted backup's ARN
-    works too)."""
+    given when a page is cut short by Limit and more backups follow; ExclusiveStartBackupArn resumes after the
+    backup it names, in (creation time, ARN) order (its creation time is read from the ARN, so a deleted
+    backup's ARN works too)."""
     records = _backups.backups(model)
     if request.get("TableName") is not None:
         name = _name(model, request["TableName"])

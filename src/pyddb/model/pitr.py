@@ -113,6 +113,16 @@ def drop_all_bases(model, table_id: str) -> None:
         return
     for _sk, raw in list(engine.iter_prefix(backups.CATALOG, b"p", table_id.encode() + b"/")):
         _drop_base(model, msgpack.unpackb(raw, raw=False))
+    _apply_retention(model)
+
+
+def _apply_retention(model) -> None:
+    """Let the WAL archive forget what no kept base needs any more (model/retention.py)."""
+    try:
+        from pyddb.model import retention
+    except ImportError:  # pragma: no cover - a model without WAL retention keeps the whole archive
+        return
+    retention.apply(model)
 
 
 def maintain(model, t: Optional[TableDef] = None) -> None:
@@ -140,6 +150,8 @@ def maintain(model, t: Optional[TableDef] = None) -> None:
         before = [b for b in kept if b["time_ns"] <= start]
         for b in before[:-1]:           # the newest base before the window start serves its first instant
             _drop_base(model, b)
+        if before[:-1]:
+            _apply_retention(model)
 
 
 def wal_needed_from(model) -> Optional[int]:
