@@ -364,3 +364,61 @@ def test_restore_after_the_writer_was_killed(tmp_path):
         assert len(unreported) <= 1 and len(set(reported) - set(latest)) <= 1   # at most the write in flight
     finally:
         client.close()
+
+
+# =========================================================================================================
+# bases: refreshed, dropped when the window has passed them, and the WAL they pin (model/pitr.py)
+# =========================================================================================================
+
+
+def test_bases_are_refreshed_and_dropped_with_the_window(tmp_path, monkeypatch):
+    from pyddb.model import pitr
+
+    client = pyddb.connect(str(tmp_path / "db"), sync="off")
+    try:
+        model = client._model
+        make_table(client)
+        enable(client, "hist")
+        t = model.tables["hist"]
+        assert len(pitr.bases(model, t)) == 1
+        monkeypatch.setattr(pitr, "BASE_INTERVAL_S", 0)        # every maintain takes a new base
+        rnd = random.Random(4)
+        marks = []                                            # (instant, state) between bases
+        for round_ in range(3):
+            for n in range(15):
+                write_one(client, "hist", rnd, round_ * 100 + n)
+            time.sleep(0.002)
+            marks.append((time.time(), as_state(scan_all(client, "hist"))))
+            time.sleep(0.002)
+            with model.lock:
+                pitr.maintain(model)
+        monkeypatch.setattr(pitr, "BASE_INTERVAL_S", 3600)
+        kept = pitr.bases(model, t)
+        assert len(kept) == 4
+        assert pitr.wal_needed_from(model) == kept[0]["lsn"] + 1
+        # each instant restores from the newest base before it plus the WAL after that base
+        for i, (instant, want) in enumerate(marks):
+            target = "mark_%d" % i
+            client.restore_table_to_point_in_time(SourceTableName="hist", TargetTableName=target,
+                                                  RestoreDateTime=utc(instant))
+            assert as_state(scan_all(client, target)) == want
+        # the window moves past the first bases: they go, but the newest one before the window's start stays
+        # (it serves the window's first instant), and the WAL they pinned is released
+        assert pitr.bases(model, t) == kept
+        start = kept[2]["time_ns"] + 1
+        monkeypatch.setattr(pitr, "_now_ns", lambda: start + 35 * pitr.DAY_NS)
+        with model.lock:
+            pitr.maintain(model)                              # takes a new base too: the newest is a day old
+        left = pitr.bases(model, t)
+        assert [b["lsn"] for b in left[:2]] == [b["lsn"] for b in kept[2:]] and len(left) == 3
+        assert pitr.wal_needed_from(model) == kept[2]["lsn"] + 1
+        assert not any(ks.startswith(b["keyspace"]) for b in kept[:2] for ks in model.engine.keyspaces())
+        # dropping the table forgets its bases at the next maintenance
+        monkeypatch.undo()
+        client.delete_table(TableName="hist")
+        with model.lock:
+            pitr.maintain(model)
+        assert pitr.wal_needed_from(model) is None
+        assert not [ks for ks in model.engine.keyspaces() if ks.startswith(pitr.BASE_PREFIX)]
+    finally:
+        client.close()
