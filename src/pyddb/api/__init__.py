@@ -24,18 +24,24 @@ def operation(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
+_LOADED = False
+
+
 def _load() -> None:
-    """Import every module of this package: importing a module registers its operations."""
+    """Import every module of this package: importing a module registers its operations. (A flag, not
+    `if not OPERATIONS`: importing one api module directly registers that module's operations only.)"""
+    global _LOADED
     import importlib
     import pkgutil
 
     for info in pkgutil.iter_modules(__path__):
         importlib.import_module("%s.%s" % (__name__, info.name))
+    _LOADED = True
 
 
 def dispatch(model: Any, op: str, request: Dict[str, Any], *, wire: bool = False) -> Dict[str, Any]:
     """Run operation `op`. Raises a pyddb.errors.DynamoDBError for every DynamoDB error."""
-    if not OPERATIONS:
+    if not _LOADED:
         _load()
     fn = OPERATIONS.get(op)
     if fn is None:

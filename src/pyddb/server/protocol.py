@@ -236,7 +236,7 @@ def operation_of(target: Optional[str]) -> Optional[str]:
     """The operation an X-Amz-Target names, or None when it names none pyddb serves."""
     if not target:
         return None
-    if not api.OPERATIONS:
+    if not api._LOADED:
         api._load()
     if target.startswith(DYNAMODB_PREFIX):
         op = target[len(DYNAMODB_PREFIX):]
@@ -266,7 +266,7 @@ class Handler:
     def __init__(self, model: Any, authenticator: Any) -> None:
         self.model = model
         self.auth = authenticator
-        if not api.OPERATIONS:
+        if not api._LOADED:
             api._load()
 
     def handle(self, req: Request) -> bytes:
