@@ -67,7 +67,8 @@ TEXTS (NOT CONFIRMED: no recording of DynamoDB's own was found; each is the clos
     InvalidExportTimeException "The specified ExportTime is outside of the point in time recovery window."
         (the exception's documentation in DynamoDB's API model)
     TableNotFoundException "Table not found: <TableArn>"
-    ExportNotFoundException "Export not found: <ExportArn>", ImportNotFoundException "Import not found: <ImportArn>"
+    ExportNotFoundException "Export not found: <ExportArn>"
+    ImportNotFoundException "Import not found: <ImportArn>"
     ExportConflictException / ImportConflictException "A request with the same client token was already
         made with different parameters"
     Failures (FailureCode, FailureMessage): S3NoSuchBucket "The specified bucket does not exist" (moto's
@@ -113,7 +114,7 @@ MANIFEST_VERSION = "2020-06-30"
 TIME_MEMBERS = ("StartTime", "EndTime", "ExportTime")
 BATCH = 25                        # BatchWriteItem's limit
 PROGRESS_EVERY = 10_000           # an import's counters are saved this often (DescribeImport shows progress)
-DEFAULT_PAGE = 25                 # ListExports MaxResults / ListImports PageSize: at most 25 (the model's max)
+DEFAULT_PAGE = 25                 # ListExports MaxResults / ListImports PageSize: at most 25 (model's max)
 CLOUDWATCH_LOG_GROUP = "arn:aws:logs:%s:%s:log-group:/aws-dynamodb/imports:*"
 
 
@@ -122,7 +123,8 @@ CLOUDWATCH_LOG_GROUP = "arn:aws:logs:%s:%s:log-group:/aws-dynamodb/imports:*"
 
 def s3_for(model) -> LocalS3:
     """The local S3 of `model` (WHERE THE FILES GO)."""
-    root = getattr(model, "s3_root", None) or os.environ.get("PYDDB_S3_ROOT") or os.path.join(model.path, "s3")
+    root = (getattr(model, "s3_root", None) or os.environ.get("PYDDB_S3_ROOT")
+            or os.path.join(model.path, "s3"))
     return LocalS3(root)
 
 
@@ -182,7 +184,8 @@ def _page_token(seq: int) -> str:
     return ("%016x" % seq) * 7                     # ImportNextToken: ([0-9a-f]{16})+, at least 112 characters
 
 
-def _page(records: List[Dict[str, Any]], token: Optional[str], limit: Optional[int]) -> Tuple[List, Optional[str]]:
+def _page(records: List[Dict[str, Any]], token: Optional[str],
+          limit: Optional[int]) -> Tuple[List, Optional[str]]:
     after = 0
     if token:
         try:
@@ -213,14 +216,15 @@ EXPORT_PARAMS = ("TableArn", "ExportTime", "S3Bucket", "S3BucketOwner", "S3Prefi
 
 
 def _pitr_window(model, name: str, now: float, created: float) -> Tuple[float, float]:
-    """(earliest, latest) restorable time; PointInTimeRecoveryUnavailableException when PITR is off.
-    Without a DescribeContinuousBackups in this pyddb, the window is the table's life so far."""
+    """(earliest, latest) time an export may read; PointInTimeRecoveryUnavailableException when PITR is off.
+    Without a DescribeContinuousBackups in this pyddb, the window is the table's life so far, from the second
+    it was created (DynamoDB's restore times are to the second)."""
     from pyddb import api
 
-    if not api.OPERATIONS:
+    if not api._LOADED:
         api._load()
     if "DescribeContinuousBackups" not in api.OPERATIONS:
-        return created, now
+        return float(int(created)), now
     d = api.dispatch(model, "DescribeContinuousBackups", {"TableName": name})["ContinuousBackupsDescription"]
     p = d.get("PointInTimeRecoveryDescription") or {}
     if p.get("PointInTimeRecoveryStatus") != "ENABLED":
@@ -250,13 +254,14 @@ def export_table_to_point_in_time(model, request: Dict[str, Any]) -> Dict[str, A
     at = None
     if request.get("ExportTime") is not None:
         at = round(_epoch(request["ExportTime"]), 3)
-        if at > now or at < earliest - 1:    # DynamoDB's window is to the second: allow the creation second
+        if not earliest <= at <= now:
             raise InvalidExportTimeException(
                 "The specified ExportTime is outside of the point in time recovery window.")
     export_id = _job_id(now)
     table_arn = model.arn(name)
     prefix = request.get("S3Prefix")
-    root = ((prefix if prefix.endswith("/") else prefix + "/") if prefix else "") + "AWSDynamoDB/%s/" % export_id
+    root = "" if not prefix else prefix if prefix.endswith("/") else prefix + "/"
+    root += "AWSDynamoDB/%s/" % export_id
     record = {
         "ExportArn": "%s/export/%s" % (table_arn, export_id),
         "ExportStatus": "IN_PROGRESS",
@@ -299,16 +304,20 @@ def _run_export(model, t, record: Dict[str, Any], at: Optional[float]) -> Dict[s
         key = "%sdata/%s.json.gz" % (root, base64.b32encode(os.urandom(16)).decode("ascii").lower()[:26])
         s3.put_object(bucket, key, body)
         digest = hashlib.md5(body)
-        files.append({"itemCount": len(lines), "md5Checksum": base64.b64encode(digest.digest()).decode("ascii"),
+        files.append({"itemCount": len(lines),
+                      "md5Checksum": base64.b64encode(digest.digest()).decode("ascii"),
                       "etag": digest.hexdigest(), "dataFileS3Key": key})
         lines.clear()
 
-    for item in items:
-        lines.append(formats.item_line(item))
-        count += 1
-        billed += size.item_size(item)
-        if len(lines) == ITEMS_PER_FILE:
-            flush()
+    try:
+        for item in items:
+            lines.append(formats.item_line(item))
+            count += 1
+            billed += size.item_size(item)
+            if len(lines) == ITEMS_PER_FILE:
+                flush()
+    finally:
+        getattr(items, "close", lambda: None)()        # pitr's scratch copy goes as soon as it is read
     if lines or not files:
         flush()
     end = jobs_model.jobs(model).now()
@@ -355,8 +364,9 @@ def list_exports(model, request: Dict[str, Any]) -> Dict[str, Any]:
         arn = model.arn(_table_name(request["TableArn"]))
         records = [r for r in records if r["TableArn"] == arn]
     page, token = _page(records, request.get("NextToken"), request.get("MaxResults"))
-    out: Dict[str, Any] = {"ExportSummaries": [{"ExportArn": r["ExportArn"], "ExportStatus": r["ExportStatus"],
-                                                "ExportType": r["ExportType"]} for r in page]}
+    out: Dict[str, Any] = {"ExportSummaries": [
+        {"ExportArn": r["ExportArn"], "ExportStatus": r["ExportStatus"], "ExportType": r["ExportType"]}
+        for r in page]}
     if token:
         out["NextToken"] = token
     return out
@@ -583,7 +593,8 @@ def _read_json(importer: _Importer, key: str, stream) -> None:
             importer.add(item)
 
 
-def _read_csv(importer: _Importer, key: str, stream, options: Dict[str, Any], key_types: Dict[str, str]) -> None:
+def _read_csv(importer: _Importer, key: str, stream, options: Dict[str, Any],
+              key_types: Dict[str, str]) -> None:
     rows = formats.csv_rows(formats.text_lines(stream), options.get("Delimiter") or ",",
                             options.get("HeaderList"))
     for number, row in rows:

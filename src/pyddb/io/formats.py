@@ -1,4 +1,4 @@
-"""The item formats of DynamoDB's export to S3 and import from S3, as bytes and lines: no files are opened here.
+"""The item formats of DynamoDB's export to S3 and import from S3, as bytes and lines (no file opened here).
 
 DYNAMODB_JSON (export data files; import; `pyddb dump`/`pyddb load`)
     One item per line: {"Item": {<name>: <AttributeValue>, ...}}\\n in DynamoDB JSON: B and BS values base64,

@@ -40,7 +40,7 @@ class LocalS3:
     def __init__(self, root: str) -> None:
         self.root = os.path.abspath(os.fspath(root))
 
-    # ---- buckets --------------------------------------------------------------------------------------------
+    # ---- buckets -------------------------------------------------------------------------------------------
 
     def bucket_path(self, bucket: str) -> str:
         if not bucket or "/" in bucket or os.sep in bucket or bucket in (".", ".."):
@@ -56,7 +56,7 @@ class LocalS3:
     def create_bucket(self, bucket: str) -> None:
         os.makedirs(self.bucket_path(bucket), exist_ok=True)
 
-    # ---- objects --------------------------------------------------------------------------------------------
+    # ---- objects -------------------------------------------------------------------------------------------
 
     def object_path(self, bucket: str, key: str) -> str:
         parts = key.split("/")

@@ -133,8 +133,8 @@ class Jobs:
                 if not isinstance(e, JobFailed):
                     log.exception("%s %s failed", kind, arn)
                 try:
-                    self.update(kind, arn, **{status: "FAILED", "FailureCode": code, "FailureMessage": message,
-                                              "EndTime": self.now()})
+                    self.update(kind, arn, **{status: "FAILED", "FailureCode": code,
+                                              "FailureMessage": message, "EndTime": self.now()})
                 except Exception:  # noqa: BLE001 -- the database was closed under the job
                     pass
             finally:
@@ -184,7 +184,8 @@ def describe(record: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def table_items_at(model, t, at: Optional[float]) -> Iterator[Dict[str, Any]]:
-    """The items of table `t` at time `at` (None: now), one consistent state (J3)."""
+    """The items of table `t` at time `at` (None: now), one consistent state (J3). pitr.iter_table_at raises
+    LookupError for a time outside the table's recovery window (the export then fails)."""
     if at is not None:
         try:
             from pyddb.model import pitr                                  # backups+PITR, when present
@@ -192,7 +193,7 @@ def table_items_at(model, t, at: Optional[float]) -> Iterator[Dict[str, Any]]:
             pitr = None
         iter_at = getattr(pitr, "iter_table_at", None)
         if iter_at is not None:
-            return iter_at(model, t.name, at)
+            return iter_at(model, t, at)
     with model.table_lock(t.name):
         values = [v for _, _, v in model.engine.scan(t.keyspace)]
     return (codec.decode(v) for v in values)
