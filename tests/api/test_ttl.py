@@ -1,0 +1,176 @@
+"""Time to Live (model/ttl.py, api/ttl.py): settings and their statuses and errors, expiry under a moved clock
+that keeps indexes and streams right, the background sweeper, the clock over HTTP (PyDDB_20240101.*)."""
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+S = lambda v: {"S": v}          # noqa: E731
+N = lambda v: {"N": str(v)}     # noqa: E731
+SERVICE = {"PrincipalId": "dynamodb.amazonaws.com", "Type": "Service"}
+
+
+def make_table(ddb, name="tab", stream=True):
+    req = dict(TableName=name, BillingMode="PAY_PER_REQUEST",
+               AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                     {"AttributeName": "g", "AttributeType": "S"}],
+               KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+               GlobalSecondaryIndexes=[{"IndexName": "byg", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                        "Projection": {"ProjectionType": "ALL"}}])
+    if stream:
+        req["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": "OLD_IMAGE"}
+    return ddb.create_table(**req)["TableDescription"]
+
+
+def ttl_of(ddb, name="tab"):
+    return ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+
+
+def update(ddb, enabled, attr="exp", name="tab"):
+    return ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": enabled,
+                                                                            "AttributeName": attr})
+
+
+def err(ddb, enabled, attr="exp", name="tab"):
+    with pytest.raises(ClientError) as e:
+        update(ddb, enabled, attr, name)
+    return e.value.response["Error"]["Code"], e.value.response["Error"]["Message"]
+
+
+def settle(ddb):
+    """Move the clock past the ENABLING/DISABLING transition."""
+    ddb.pyddb_set_clock(AdvanceSeconds=5)
+
+
+def test_statuses_and_the_rules_on_changing_them(ddb):
+    make_table(ddb, stream=False)
+    assert ttl_of(ddb) == {"TimeToLiveStatus": "DISABLED"}
+    assert err(ddb, False) == ("ValidationException", "TimeToLive is already disabled")
+    r = update(ddb, True)
+    assert r["TimeToLiveSpecification"] == {"Enabled": True, "AttributeName": "exp"}
+    assert ttl_of(ddb) == {"TimeToLiveStatus": "ENABLING", "AttributeName": "exp"}
+    assert err(ddb, False) == ("ValidationException",
+                               "Time to live has been modified multiple times within a fixed interval")
+    settle(ddb)
+    assert ttl_of(ddb) == {"TimeToLiveStatus": "ENABLED", "AttributeName": "exp"}
+    assert err(ddb, True) == ("ValidationException", "TimeToLive is already enabled")
+    assert err(ddb, True, "other") == ("ValidationException", "TimeToLive is already enabled")
+    assert err(ddb, False, "other")[0] == "ValidationException"
+    assert ttl_of(ddb) == {"TimeToLiveStatus": "ENABLED", "AttributeName": "exp"}    # refusals change nothing
+    assert update(ddb, False)["TimeToLiveSpecification"] == {"Enabled": False, "AttributeName": "exp"}
+    assert ttl_of(ddb) == {"TimeToLiveStatus": "DISABLING", "AttributeName": "exp"}
+    settle(ddb)
+    assert ttl_of(ddb) == {"TimeToLiveStatus": "DISABLED"}
+    update(ddb, True, "exp2")
+    settle(ddb)
+    assert ttl_of(ddb) == {"TimeToLiveStatus": "ENABLED", "AttributeName": "exp2"}
+    # DescribeTable is unaffected; a missing table is ResourceNotFoundException
+    assert ddb.describe_table(TableName="tab")["Table"]["TableName"] == "tab"
+    for call in (lambda: ttl_of(ddb, "nope"), lambda: update(ddb, True, name="nope")):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as e:            # shape validation before the table lookup
+        ddb.update_time_to_live(TableName="nope", TimeToLiveSpecification={"Enabled": True, "AttributeName": ""})
+    assert e.value.response["Error"]["Code"] == "ValidationException"
+    ddb.pyddb_set_clock()
+
+
+def test_the_setting_survives_a_reopen(ddb, reopen):
+    make_table(ddb, stream=False)
+    update(ddb, True)
+    settle(ddb)
+    ddb = reopen(ddb)
+    assert ttl_of(ddb)["AttributeName"] == "exp"
+    ddb.close()
+
+
+def test_expiry_under_a_moved_clock_keeps_indexes_and_streams_right(ddb):
+    arn = make_table(ddb)["LatestStreamArn"]
+    now = int(time.time())
+    items = {
+        "past": N(now - 10), "soon": N(now + 1000), "later": N(now + 100000), "string": S(str(now - 10)),
+        "ancient": N(now - 6 * 365 * 86400), "float": N("%d.5" % (now + 500)), "none": None,
+        "nested": {"M": {"exp": N(now - 10)}},
+    }
+    for k, v in items.items():
+        item = {"pk": S(k), "g": S("G"), "v": N(1)}
+        if v is not None:
+            item["exp"] = v
+        ddb.put_item(TableName="tab", Item=item)
+    # nothing expires before TTL is enabled
+    ddb.pyddb_set_clock(OffsetSeconds=2000)
+    ddb.pyddb_sweep_ttl()
+    assert len(ddb.scan(TableName="tab")["Items"]) == len(items)
+    update(ddb, True)
+    ddb.pyddb_set_clock(OffsetSeconds=2010)            # ENABLED, "past", "soon" and "float" are due
+    ddb.pyddb_sweep_ttl()
+    left = sorted(i["pk"]["S"] for i in ddb.scan(TableName="tab")["Items"])
+    assert left == sorted(["later", "string", "ancient", "none", "nested"])
+    byg = sorted(i["pk"]["S"] for i in ddb.query(TableName="tab", IndexName="byg", KeyConditionExpression="g = :g",
+                                                 ExpressionAttributeValues={":g": S("G")})["Items"])
+    assert byg == left                                  # the index lost exactly the expired items
+    # the stream: one REMOVE per expired item, made by the service, with the old image
+    sc = ddb.streams()
+    shard = sc.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    it = sc.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    recs = sc.get_records(ShardIterator=it)["Records"]
+    removes = [r for r in recs if r["eventName"] == "REMOVE"]
+    assert sorted(r["dynamodb"]["Keys"]["pk"]["S"] for r in removes) == ["float", "past", "soon"]
+    assert all(r["userIdentity"] == SERVICE for r in removes)
+    assert all(r["dynamodb"]["OldImage"]["pk"] == r["dynamodb"]["Keys"]["pk"] for r in removes)
+    assert all("userIdentity" not in r for r in recs if r["eventName"] != "REMOVE")
+    # a renewed item is not deleted; a user delete is not the service's
+    ddb.put_item(TableName="tab", Item={"pk": S("later"), "g": S("G"), "exp": N(now + 10 ** 6)})
+    ddb.delete_item(TableName="tab", Key={"pk": S("none")})
+    ddb.pyddb_set_clock(OffsetSeconds=200000)
+    ddb.pyddb_sweep_ttl()
+    left = sorted(i["pk"]["S"] for i in ddb.scan(TableName="tab")["Items"])
+    assert left == sorted(["later", "string", "ancient", "nested"])
+    ddb.pyddb_set_clock()                               # records of the real time are within 24 hours again
+    it = sc.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    recs = sc.get_records(ShardIterator=it)["Records"]
+    assert [r.get("userIdentity") for r in recs if r["dynamodb"]["Keys"]["pk"]["S"] == "none"] == [None, None]
+    # disabled: nothing more expires
+    ddb.pyddb_set_clock(OffsetSeconds=3000)             # past the transition of the enable (at +2000)
+    update(ddb, False)
+    ddb.pyddb_set_clock(OffsetSeconds=10 ** 7)
+    ddb.pyddb_sweep_ttl()
+    assert len(ddb.scan(TableName="tab")["Items"]) == 4
+    ddb.pyddb_set_clock()
+
+
+def test_the_background_sweeper_deletes_without_being_asked(tmp_path):
+    import pyddb
+    c = pyddb.connect(str(tmp_path / "db"), sync="off", ttl_interval=0.05)
+    try:
+        make_table(c, stream=False)
+        c.put_item(TableName="tab", Item={"pk": S("x"), "g": S("G"), "exp": N(int(time.time()) - 5)})
+        c.put_item(TableName="tab", Item={"pk": S("y"), "g": S("G")})
+        update(c, True)
+        c.pyddb_set_clock(AdvanceSeconds=5)
+        deadline = time.monotonic() + 60
+        while c.get_item(TableName="tab", Key={"pk": S("x")}).get("Item") and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert "Item" not in c.get_item(TableName="tab", Key={"pk": S("x")})
+        assert "Item" in c.get_item(TableName="tab", Key={"pk": S("y")})
+        assert c.model.ttl.deleted >= 1
+    finally:
+        c.close()
+    assert c.model is None                              # closed; the sweeper thread was stopped by close
+
+
+def test_clock_operations_and_their_errors(ddb):
+    r = ddb.pyddb_set_clock(Epoch=2_000_000_000, Frozen=True)
+    assert r["Now"] == 2_000_000_000
+    make_table(ddb, stream=False)
+    created = ddb.describe_table(TableName="tab")["Table"]["CreationDateTime"]
+    assert int(created.timestamp()) == 2_000_000_000    # the model's times follow the clock
+    assert ddb.pyddb_set_clock(AdvanceSeconds=10)["Now"] == 2_000_000_010
+    assert abs(ddb.pyddb_set_clock()["Now"] - time.time()) < 60
+    for bad in ({"Epoch": "soon"}, {"Epoch": 1, "OffsetSeconds": 2}):
+        with pytest.raises(ClientError) as e:
+            ddb.pyddb_set_clock(**bad)
+        assert e.value.response["Error"]["Code"] == "ValidationException"
+    r = ddb.pyddb_sweep_ttl()
+    assert isinstance(r["Deleted"], int) and r["Deleted"] >= 0
