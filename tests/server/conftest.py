@@ -23,7 +23,7 @@ import sys
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-if HERE not in sys.path:                      # loadgen and srvhelpers live next to the tests
+if HERE not in sys.path:                      # srvhelpers lives next to the tests
     sys.path.insert(0, HERE)
 
 from srvhelpers import ServeProcess, raw_request  # noqa: E402,F401
