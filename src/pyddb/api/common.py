@@ -21,6 +21,14 @@ def validate_item(item: Dict[str, Any]) -> Dict[str, Any]:
         raise ValidationException(e.message) from None
 
 
+def validate_item_sized(item: Dict[str, Any]):
+    """validate_item and the item's size (types/size.py) in one walk: (canonical copy, size)."""
+    try:
+        return attrvalue.validate_item_sized(item)
+    except InvalidValue as e:
+        raise ValidationException(e.message) from None
+
+
 def validate_values(values: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
     """ExpressionAttributeValues: each value validated; DynamoDB wraps the inner text."""
     if not values:

@@ -32,7 +32,8 @@ from __future__ import annotations
 from typing import Any, Dict, Optional
 
 from pyddb.api import operation
-from pyddb.api.common import Expressions, check_key_paths, consumed, read_units, validate_item, write_units
+from pyddb.api.common import (Expressions, check_key_paths, consumed, read_units, validate_item,
+                              validate_item_sized, write_units)
 from pyddb.errors import DynamoDBError, ValidationException
 from pyddb.expressions import ast
 from pyddb.expressions import messages as expression_messages
@@ -96,8 +97,9 @@ def get_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
 
 @operation("PutItem")
 def put_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
-    item = validate_item(request["Item"])
-    size.check_item_size(item)
+    item, nbytes = validate_item_sized(request["Item"])       # one walk: values and the item's size
+    if nbytes > size.MAX_ITEM_SIZE:
+        raise ValidationException(size.ITEM_TOO_LARGE)
     exprs = Expressions(request)
     condition = exprs.condition()
     exprs.finish()
@@ -105,13 +107,16 @@ def put_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
     pk, sk = check_item_key(t, item)
     model.check_index_keys(t, item)
     check_key_paths(t, exprs.nested.get("condition"))
+    return_old = request.get("ReturnValues") == "ALL_OLD"
+    wants_capacity = _wants_capacity(request)
     old, new = model.items.write(
         t, pk, sk, lambda old: item, condition,
-        return_old_on_failure=request.get(_RETURN_ON_FAILURE) == "ALL_OLD")
+        return_old_on_failure=request.get(_RETURN_ON_FAILURE) == "ALL_OLD",
+        need_old=return_old or wants_capacity)
     out: Dict[str, Any] = {}
-    if request.get("ReturnValues") == "ALL_OLD" and old:
+    if return_old and old:
         out["Attributes"] = old
-    if _wants_capacity(request):
+    if wants_capacity:
         out["ConsumedCapacity"] = _write_capacity(request, t, old, new)
     _collection_metrics(model, request, t, out, item)
     return out

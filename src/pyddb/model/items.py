@@ -93,20 +93,32 @@ class ItemStore:
               plan: Callable[[Optional[Item]], Optional[Item]],
               condition: Optional[Callable[[Item], bool]] = None,
               return_old_on_failure: bool = False,
-              update: bool = False) -> Tuple[Optional[Item], Optional[Item]]:
+              update: bool = False, need_old: bool = True) -> Tuple[Optional[Item], Optional[Item]]:
         """Read-check-write one item atomically; returns (old, new).
 
         `plan(old)` returns the new item (None: delete) or raises a DynamoDB error. `condition(old or {})`
         must hold, else ConditionalCheckFailedException (with the old item when asked). With `update=True`
         the new item's size is checked here (an update's result is known only now); a PutItem checks its
         item's size before it looks at the table.
+
+        need_old=False (a PutItem: its plan ignores the old item, and its caller does not want it back)
+        skips decoding the stored old item unless the write needs it here: a condition, the old item on
+        failure, index entries or item collections, a stream record, or a definition that changed since the
+        lookup. The returned `old` is then None. (Decoding is most of a small write's cost: issue 3.)
         """
         lock = self.model.table_lock(t.name)
         with lock:
-            if self.model.tables.get(t.name) is not t:
+            current = self.model.tables.get(t.name)
+            if current is not t:
                 self.model.check_current(t)     # deleted (or recreated) since the lookup: database.py T4
             raw = self.engine.get(t.keyspace, pk, sk)
-            old = None if raw is None else codec.decode(raw)
+            if raw is None:
+                old = None
+            elif (need_old or condition is not None or return_old_on_failure or current is not t
+                  or t.lsis or t.gsis or t.stream_specification):
+                old = codec.decode(raw)
+            else:
+                old = None                      # nothing below looks at it (see need_old)
             if condition is not None and not condition(old if old is not None else {}):
                 raise ConditionalCheckFailedException(item=old if (return_old_on_failure and old) else None)
             new = plan(old)

@@ -30,6 +30,8 @@ from collections.abc import Set as AbstractSet
 from decimal import Clamped, Context, Decimal, Inexact, Overflow, Rounded, Underflow
 
 from . import numbers
+from .size import number_size as _number_size
+from .size import value_size as _value_size
 from .invalid import InvalidValue
 
 try:                        # the same class as boto3's resource, so isinstance() in user code works
@@ -238,6 +240,79 @@ def validate_item(item) -> dict:
         if type(name) is not str:
             _wrong_type("attribute name", name)
     return out
+
+
+def validate_item_sized(item) -> tuple:
+    """validate_item and size.item_size in one walk: (the canonical copy, its size by DynamoDB's rules).
+    Same checks, same order, same errors as validate_item (the common one-member values are handled inline;
+    anything unusual goes through validate()); PutItem's hot path (issue 3)."""
+    if not isinstance(item, dict):
+        _wrong_type("Item", item)
+    out = {}
+    total = 0
+    for name, av in item.items():
+        out[name], n = _sized(av, 1)
+        total += n
+    for name in out:
+        if type(name) is not str:
+            _wrong_type("attribute name", name)
+        total += len(name) if name.isascii() else len(name.encode("utf-8"))
+    return out, total
+
+
+def _sized(av, depth):
+    """(validate(av, depth), size.value_size of it)."""
+    if type(av) is dict and len(av) == 1:
+        for t, v in av.items():
+            if v is None:
+                break
+            if t == "S":
+                if type(v) is not str:
+                    _wrong_type("S", v)
+                return {"S": v}, (len(v) if v.isascii() else len(v.encode("utf-8")))
+            if t == "N":
+                c = _v_n(v, depth)
+                return {"N": c}, _number_size(c)
+            if t == "M":
+                if not isinstance(v, dict):
+                    _wrong_type("M", v)
+                if not v:
+                    return {"M": {}}, 3
+                depth += 1
+                if depth > MAX_NESTING_DEPTH:
+                    raise InvalidValue(NESTING)
+                m = {}
+                total = 3
+                for k, x in v.items():
+                    m[k], n = _sized(x, depth)
+                    total += n
+                for k in m:
+                    if type(k) is not str:
+                        _wrong_type("M key", k)
+                    total += 1 + (len(k) if k.isascii() else len(k.encode("utf-8")))
+                return {"M": m}, total
+            if t == "L":
+                if not isinstance(v, (list, tuple)):
+                    _wrong_type("L", v)
+                if not v:
+                    return {"L": []}, 3
+                depth += 1
+                if depth > MAX_NESTING_DEPTH:
+                    raise InvalidValue(NESTING)
+                lst = []
+                total = 3 + len(v)
+                for x in v:
+                    y, n = _sized(x, depth)
+                    lst.append(y)
+                    total += n
+                return {"L": lst}, total
+            fn = _VALIDATORS.get(t)
+            if fn is not None:
+                out = {t: fn(v, depth)}
+                return out, _value_size(out)
+            break
+    out = validate(av, depth)          # the general path: empty, several members, unknown members
+    return out, _value_size(out)
 
 
 def value_type(av: dict) -> str:
