@@ -8,8 +8,8 @@
     invalid    InvalidValue: DynamoDB's exact message and error type for any rejected value
 """
 from . import attrvalue, codec, keycodec, numbers, size
-from .attrvalue import (Binary, deserialize, deserialize_item, serialize, serialize_item, validate,
-                        validate_item, value_type)
+from .attrvalue import (deserialize, deserialize_item, serialize, serialize_item, validate, validate_item,
+                        value_type)
 from .invalid import InvalidValue
 from .size import check_item_size, check_key, item_size, read_units, value_size, write_units
 
@@ -20,3 +20,9 @@ __all__ = [
     "serialize", "serialize_item", "deserialize", "deserialize_item",
     "item_size", "value_size", "check_item_size", "check_key", "read_units", "write_units",
 ]
+
+
+def __getattr__(name):
+    if name == "Binary":                   # boto3's class, imported on first use (attrvalue.binary_class)
+        return attrvalue.binary_class()
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))

@@ -25,6 +25,7 @@ PYTHON VALUES (boto3.dynamodb.types.TypeSerializer / TypeDeserializer, boto3 1.4
     (boto/boto3#2500, #4693); B/BS values sent are bytes, never bytearray.
 """
 import base64
+import sys
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from decimal import Clamped, Context, Decimal, Inexact, Overflow, Rounded, Underflow
@@ -34,36 +35,38 @@ from .size import number_size as _number_size
 from .size import value_size as _value_size
 from .invalid import InvalidValue
 
-try:                        # the same class as boto3's resource, so isinstance() in user code works
-    from boto3.dynamodb.types import Binary
-except ImportError:                    # pragma: no cover - boto3 is not a dependency
-    class Binary:
-        """Binary data in a DynamoDB item, as boto3.dynamodb.types.Binary."""
+# Binary: boto3's own class (boto3.dynamodb.types.Binary), so isinstance() in user code works, or a copy of it
+# when boto3 is not installed. Resolved on first use, not at import: importing boto3 costs ~0.1 s, which
+# `pyddb serve` and every in-process client would pay for nothing (the wire format never needs the class).
+# `attrvalue.Binary` and `pyddb.types.Binary` still work (module __getattr__).
+class _FallbackBinary:
+    """Binary data in a DynamoDB item, as boto3.dynamodb.types.Binary."""
 
-        def __init__(self, value):
-            if not isinstance(value, (bytearray, bytes)):
-                raise TypeError("Value must be of the following types: <class 'bytearray'>, <class 'bytes'>")
-            self.value = value
+    def __init__(self, value):
+        if not isinstance(value, (bytearray, bytes)):
+            raise TypeError("Value must be of the following types: <class 'bytearray'>, <class 'bytes'>")
+        self.value = value
 
-        def __eq__(self, other):
-            if isinstance(other, Binary):
-                return self.value == other.value
-            return self.value == other
+    def __eq__(self, other):
+        if isinstance(other, _FallbackBinary):
+            return self.value == other.value
+        return self.value == other
 
-        def __ne__(self, other):
-            return not self.__eq__(other)
+    def __ne__(self, other):
+        return not self.__eq__(other)
 
-        def __repr__(self):
-            return f"Binary({self.value!r})"
+    def __repr__(self):
+        return f"Binary({self.value!r})"
 
-        def __str__(self):
-            return self.value
+    def __str__(self):
+        return self.value
 
-        def __bytes__(self):
-            return self.value
+    def __bytes__(self):
+        return self.value
 
-        def __hash__(self):
-            return hash(self.value)
+    def __hash__(self):
+        return hash(self.value)
+
 
 TYPES = ("S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS")
 MAX_NESTING_DEPTH = 32
@@ -85,6 +88,27 @@ BS_EMPTY = INVALID + "Binary sets should not be empty"
 NS_DUPLICATES = "Input collection contains duplicates"
 NESTING = ("Nesting Levels have exceeded supported limits: "
            "Attributes in the item have nested levels beyond supported limit")
+
+
+_binary_class = None
+
+
+def binary_class() -> type:
+    """boto3.dynamodb.types.Binary, or a copy of it without boto3 (imported on the first call)."""
+    global _binary_class
+    if _binary_class is None:
+        try:
+            from boto3.dynamodb.types import Binary as cls
+        except ImportError:                # pragma: no cover - boto3 is not a dependency
+            cls = _FallbackBinary
+        _binary_class = cls
+    return _binary_class
+
+
+def __getattr__(name):
+    if name == "Binary":
+        return binary_class()
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
 
 
 def ss_duplicates(values) -> str:
@@ -326,7 +350,17 @@ def value_type(av: dict) -> str:
 # boto3.dynamodb.types.DYNAMODB_CONTEXT, copied so that the same values raise the same decimal errors.
 BOTO3_CONTEXT = Context(Emin=-128, Emax=126, prec=38, traps=[Clamped, Overflow, Inexact, Rounded, Underflow])
 FLOAT_ERROR = "Float types are not supported. Use Decimal types instead."
-_BINARY = (Binary, bytearray, bytes)
+_BYTES = (bytearray, bytes)
+
+
+def _is_binary(value) -> bool:
+    """bytes, bytearray or a Binary. A Binary can exist only once boto3's module is imported (by the user or
+    by binary_class()), so that is not done here just to answer no."""
+    if isinstance(value, _BYTES):
+        return True
+    if _binary_class is None and "boto3.dynamodb.types" not in sys.modules:
+        return False
+    return isinstance(value, binary_class())
 
 
 def _is_number(value):
@@ -345,7 +379,7 @@ def _number_text(value):
 
 
 def _binary_bytes(value):
-    if isinstance(value, Binary):
+    if not isinstance(value, _BYTES):      # a Binary
         value = value.value
     return value if type(value) is bytes else bytes(value)
 
@@ -360,14 +394,14 @@ def serialize(value) -> dict:
         return {"N": _number_text(value)}
     if isinstance(value, str):
         return {"S": value}
-    if isinstance(value, _BINARY):
+    if _is_binary(value):
         return {"B": _binary_bytes(value)}
     if isinstance(value, AbstractSet):
         if all(map(_is_number, value)):
             return {"NS": [_number_text(v) for v in value]}
         if all(isinstance(v, str) for v in value):
             return {"SS": list(value)}
-        if all(isinstance(v, _BINARY) for v in value):
+        if all(map(_is_binary, value)):
             return {"BS": [_binary_bytes(v) for v in value]}
     elif isinstance(value, Mapping):
         return {"M": {k: serialize(v) for k, v in value.items()}}
@@ -393,14 +427,14 @@ def _d_l(v):
 _DESERIALIZERS = {
     "S": lambda v: v,
     "N": Decimal,
-    "B": Binary,
+    "B": lambda v: binary_class()(v),
     "BOOL": lambda v: v,
     "NULL": lambda v: None,
     "M": _d_m,
     "L": _d_l,
     "SS": set,
     "NS": lambda v: set(map(Decimal, v)),
-    "BS": lambda v: set(map(Binary, v)),
+    "BS": lambda v: set(map(binary_class(), v)),
 }
 
 
