@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict
 
-from pyddb.errors import DynamoDBError, UnknownOperationException
+from pyddb.errors import DynamoDBError, SerializationException, UnknownOperationException
 from pyddb.types.invalid import InvalidValue
 from pyddb.validation.rules import check_rules
 from pyddb.validation.shapes import validate_request
@@ -55,3 +55,9 @@ def dispatch(model: Any, op: str, request: Dict[str, Any], *, wire: bool = False
     except InvalidValue as e:
         from pyddb import errors
         raise getattr(errors, e.error_type)(e.message) from None
+    except UnicodeEncodeError:
+        # a str holding a lone UTF-16 surrogate ("\ud800"), which has no UTF-8 form: possible only from Python
+        # (the HTTP server and the boto3 hook refuse such a JSON escape before dispatch). Every write encodes
+        # its strings (sizes, key bytes, stored form) before its one engine batch, so nothing was written;
+        # the answer is the other doors' (server/protocol.py loads): a bare SerializationException.
+        raise SerializationException.not_json() from None

@@ -166,11 +166,13 @@ class DynamoDB:
     def _new_table_lock(t: TableDef):
         return indexes.TableLock() if t.lsis else threading.RLock()
 
-    def save_table(self, t: TableDef) -> None:
-        """Persist a new or changed table definition (durably: T1)."""
+    def save_table(self, t: TableDef, value: Optional[bytes] = None) -> None:
+        """Persist a new or changed table definition (durably: T1); `value`: its packed form, when the caller
+        has it already."""
         prev = self.tables.get(t.name)
-        self.engine.write_batch(
-            [(CATALOG_KEYSPACE, b"t", t.name.encode(), msgpack.packb(t.to_dict(), use_bin_type=True))], sync=True)
+        if value is None:
+            value = msgpack.packb(t.to_dict(), use_bin_type=True)
+        self.engine.write_batch([(CATALOG_KEYSPACE, b"t", t.name.encode(), value)], sync=True)
         self.tables[t.name] = t
         if t.name not in self._table_locks:
             self._table_locks[t.name] = self._new_table_lock(t)
@@ -178,13 +180,16 @@ class DynamoDB:
             self.streams.table_saved(prev, t)         # a stream enabled/disabled (model/streams.py)
 
     def add_table(self, t: TableDef) -> None:
-        """Create the keyspaces of a new table and its indexes, then persist its definition."""
+        """Create the keyspaces of a new table and its indexes, then persist its definition. The definition is
+        packed first: one that cannot be stored (a lone surrogate in a name from Python code) fails before any
+        keyspace is made."""
+        value = msgpack.packb(t.to_dict(), use_bin_type=True)
         self.engine.create_keyspace(t.keyspace)
         for ix in t.lsis + t.gsis:
             self.engine.create_keyspace(ix.keyspace)
         if t.lsis:
             self.engine.create_keyspace(indexes.collection_keyspace(t))
-        self.save_table(t)
+        self.save_table(t, value)
 
     def remove_table(self, name: str) -> TableDef:
         t = self.tables.pop(name)
