@@ -130,7 +130,9 @@ def index_ops(t: TableDef, old: Optional[Item], new: Optional[Item]) -> List[tup
 
 
 def check_index_keys(t: TableDef, item: Item) -> None:
-    """(X3) Index key attributes present in `item` must have the index's declared type and be non-empty."""
+    """(X3) Index key attributes present in `item` must have the index's declared type, be non-empty and be
+    within the key size limits (types/size.py INDEX_KEY_TOO_LARGE, an InvalidValue: in a transaction a Put's
+    is a plain ValidationException, as a table key's size is)."""
     for ix in t.lsis + t.gsis:
         for ka in (ix.hash_key, ix.range_key):
             if ka is None:
@@ -149,6 +151,8 @@ def check_index_keys(t: TableDef, item: Item) -> None:
                     "is not supported. The AttributeValue for a key attribute cannot contain an empty %s "
                     "value. IndexName: %s, IndexKey: %s" % ("string" if actual == "S" else "binary", ix.name,
                                                            ka.name))
+            if actual != "N":
+                size.check_index_key_size(ka.name, av, ka is ix.hash_key, ix.name)
 
 
 # ---- online builds (model/backfill.py) ---------------------------------------------------------------------
