@@ -38,9 +38,15 @@ INVARIANTS
     (B4) A deletion's keyspace drop happens under the table's lock after DELETING is saved, so no batch that
          still writes to the index can arrive after it; a crash between the drop and the catalog write is
          finished on the next open.
+    (B5) An exception inside a worker (an engine error, a bug) does not end the work: it is logged
+         ("pyddb.backfill", with the traceback), counted in `failures` (and `last_error`) and the worker
+         tries again after a pause that doubles from `retry_delay` up to `retry_max_delay`, resuming after
+         the last durable cursor (B3), so the index does not stay CREATING (or DELETING) with nobody working
+         on it. Closing the database stops the retries; the next open resumes the work (B3).
 """
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Dict, Optional, Tuple
 
@@ -50,6 +56,8 @@ from pyddb.model import indexes
 from pyddb.types import codec
 
 PROGRESS_KEYSPACE = "__backfill__"
+
+log = logging.getLogger("pyddb.backfill")
 
 
 class Backfills:
@@ -64,6 +72,10 @@ class Backfills:
         self._guard = threading.Lock()
         self._threads: Dict[Tuple[str, str, str], threading.Thread] = {}
         self._again: set = set()            # workers asked to look at their index's status once more
+        self.retry_delay = 0.5              # (B5) first pause after a failure; doubles up to retry_max_delay
+        self.retry_max_delay = 60.0
+        self.failures: Dict[Tuple[str, str, str], int] = {}         # failed attempts per worker key
+        self.last_error: Dict[Tuple[str, str, str], BaseException] = {}
 
     # ---- starting and stopping ----------------------------------------------------------------------------
 
@@ -116,8 +128,9 @@ class Backfills:
 
     def _run(self, table_name: str, index_name: str, table_id: str) -> None:
         key = (table_name, index_name, table_id)
-        try:
-            while True:
+        delay = self.retry_delay
+        while True:
+            try:
                 with self._guard:
                     self._again.discard(key)
                 t = self.model.tables.get(table_name)
@@ -130,9 +143,18 @@ class Backfills:
                         if self._threads.get(key) is threading.current_thread():
                             del self._threads[key]
                         return
-        except Exception:
-            if not self._stop.is_set():     # a closed engine while stopping is expected; anything else is not
-                raise
+            except Exception as e:                                          # (B5)
+                if self._stop.is_set():     # a closed engine while stopping is expected
+                    return
+                self.failures[key] = self.failures.get(key, 0) + 1
+                self.last_error[key] = e
+                log.exception("index %s of table %s: background work failed (attempt %d); retrying in %.1f s",
+                              index_name, table_name, self.failures[key], delay)
+                if self._stop.wait(delay):
+                    return
+                delay = min(delay * 2, self.retry_max_delay)
+                with self._guard:
+                    self._again.add(key)    # look at the status again, whatever the failure left behind
 
     # ---- build --------------------------------------------------------------------------------------------
 
