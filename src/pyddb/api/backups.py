@@ -410,7 +410,7 @@ def update_continuous_backups(model, request: Dict[str, Any]) -> Dict[str, Any]:
 def describe_continuous_backups(model, request: Dict[str, Any]) -> Dict[str, Any]:
     with model.lock:
         t = _source_table(model, request["TableName"])
-        _pitr.maintain(model, t)
+        _pitr.maintain(model)
         return {"ContinuousBackupsDescription": _continuous(model, t)}
 
 
@@ -435,7 +435,7 @@ def restore_table_to_point_in_time(model, request: Dict[str, Any]) -> Dict[str, 
         if not _pitr.enabled(source):
             raise PointInTimeRecoveryUnavailableException(
                 "Point in time recovery is not enabled for table '%s'" % source.name)
-        _pitr.maintain(model, source)
+        _pitr.maintain(model)
         earliest, now = _pitr.window(model, source)
         ts_ns = now if latest else _pitr.to_ns(when)
         if not earliest <= ts_ns <= now:

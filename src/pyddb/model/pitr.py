@@ -155,11 +155,16 @@ def maintain(model, t: Optional[TableDef] = None) -> None:
 
 
 def wal_needed_from(model) -> Optional[int]:
-    """The lowest WAL LSN a kept base needs (its LSN + 1), or None: what PITR asks the WAL archive to keep."""
+    """The lowest WAL LSN a kept base of a table with PITR on needs (its LSN + 1), or None: what PITR asks the
+    WAL archive to keep (model/retention.py). Bases of tables deleted or with PITR off pin nothing, even
+    before `maintain` drops them."""
     engine = model.engine
     if not engine.has_keyspace(backups.CATALOG):
         return None
-    lsns = [msgpack.unpackb(raw, raw=False)["lsn"] for _sk, raw in engine.iter_range(backups.CATALOG, b"p")]
+    live = {t.table_id for t in list(model.tables.values()) if enabled(t)}
+    lsns = [base["lsn"] for base in (msgpack.unpackb(raw, raw=False)
+                                     for _sk, raw in engine.iter_range(backups.CATALOG, b"p"))
+            if base["table_id"] in live]
     return min(lsns) + 1 if lsns else None
 
 
