@@ -77,10 +77,11 @@ TIMESTAMPS
 
 SIZES AND COUNTS
     ItemCount is the number of entries in the table's (or index's) engine keyspace, exact at every call
-    (DynamoDB refreshes it about every six hours). TableSizeBytes / IndexSizeBytes approximate DynamoDB's item
-    sizes by the keyspace's stored bytes: the engine's data_bytes (composed keys plus msgpack values) minus
-    the 10-byte key header of each entry. The stored value holds the key attributes too, so the key values are
-    counted twice; DynamoDB's own figure counts attribute names and values once.
+    (DynamoDB refreshes it about every six hours; pyddb reuses the engine's figures until the next write, so
+    repeated DescribeTables cost a lookup: model/database.py keyspace_stats). TableSizeBytes / IndexSizeBytes
+    approximate DynamoDB's item sizes by the keyspace's stored bytes: the engine's data_bytes (composed keys plus
+    msgpack values) minus the 10-byte key header of each entry. The stored value holds the key attributes too, so
+    the key values are counted twice; DynamoDB's own figure counts attribute names and values once.
 
 TABLE NAMES AND ARNS
     TableName may be a table ARN (botocore models it as TableArn; DynamoDB answers DescribeTable, UpdateTable
@@ -244,16 +245,9 @@ def _warm(warm: Dict[str, int]) -> Dict[str, Any]:
 
 
 def _keyspace_stats(model) -> Dict[str, Any]:
-    """The engine's per-keyspace stats. Database.stats() sums the sizes of the files an os.walk lists, and a
-    file can vanish in between (a catalog replaced, a keyspace dropped by an index deletion, a WAL segment
-    retired): FileNotFoundError, which a DescribeTable must not surface; try again (a few times at most)."""
-    for attempt in range(5):
-        try:
-            return model.engine.stats()["keyspaces"]
-        except FileNotFoundError:
-            if attempt == 4:
-                raise
-    raise AssertionError("unreachable")
+    """The engine's per-keyspace stats, kept by the model while nothing is written (model/database.py
+    keyspace_stats, which also retries a directory walk that raced a file removal)."""
+    return model.keyspace_stats()
 
 
 def _usage(keyspaces: Optional[Dict[str, Any]], keyspace: str) -> tuple:
