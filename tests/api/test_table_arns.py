@@ -89,3 +89,14 @@ def test_arns_of_other_places_are_refused_and_change_nothing(ddb, table, arn, ex
     assert error(ddb.batch_write_item, RequestItems={arn: [{"PutRequest": {"Item": ITEM}}]}) == expected
     assert error(ddb.transact_write_items, TransactItems=[{"Put": {"TableName": arn, "Item": ITEM}}]) == expected
     assert ddb.scan(TableName=NAME)["Count"] == 0
+
+
+def test_one_item_written_through_the_name_and_the_arn_in_one_batch_is_a_duplicate(ddb, table):
+    """Both entries name one table: the keys are duplicates (DynamoDB's "Provided list of item keys contains
+    duplicates"); writing both would leave the index upkeep of one of them based on a stale old item."""
+    with pytest.raises(ClientError) as info:
+        ddb.batch_write_item(RequestItems={NAME: [{"PutRequest": {"Item": ITEM}}],
+                                           ARN: [{"PutRequest": {"Item": dict(KEY, v={"N": "2"})}}]})
+    assert info.value.response["Error"] == {"Code": "ValidationException", "Message":
+                                            "Provided list of item keys contains duplicates"}
+    assert ddb.scan(TableName=NAME)["Count"] == 0

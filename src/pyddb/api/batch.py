@@ -173,17 +173,17 @@ def batch_write_item(model, request: dict[str, Any]) -> dict[str, Any]:
 
     tables = [model.table(name, "BatchWriteItem") for name, _ in prepared]
     writes: list[batch.WriteRequest] = []
+    seen = set()        # across entries: a table may be named twice, by its name and by its ARN
     for t, (name, table_reqs) in zip(tables, prepared):
-        seen = set()
         for is_put, value in table_reqs:
             if is_put:
                 pk, sk = _check_put_key(t, value)
                 model.check_index_keys(t, value)
             else:
                 pk, sk = check_key(t, value)
-            if (pk, sk) in seen:
+            if (t.table_id, pk, sk) in seen:
                 raise ValidationException(DUPLICATE_KEYS)
-            seen.add((pk, sk))
+            seen.add((t.table_id, pk, sk))
             writes.append(batch.WriteRequest(t.name, pk, sk, value if is_put else None))
 
     results = batch.write_batch(model, writes, tables)
