@@ -183,7 +183,12 @@ def test_killed_transactions_are_all_or_nothing_and_acknowledged_ones_survive(tm
             first = child.stdout.readline()
             time.sleep(rnd.uniform(0.0, 0.3))
         child.send_signal(signal.SIGKILL)
-        out, err = child.communicate(timeout=30)
+        child.wait(timeout=30)
+        # Read through the same buffered files readline() used (communicate() would bypass their buffers
+        # and lose lines already read into them); the child is dead, so these reads end.
+        out, err = child.stdout.read(), child.stderr.read()
+        child.stdout.close()
+        child.stderr.close()
         assert child.returncode == -signal.SIGKILL, err.decode(errors="replace")
         acks = [int(line) for line in (first + out).decode().split()]
         if acks:
