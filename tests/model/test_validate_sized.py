@@ -86,3 +86,40 @@ def test_the_copy_is_new_and_the_request_is_left_alone():
     assert out == {"a": {"M": {"b": {"N": "1.5"}}}, "l": {"L": [{"S": "x"}]}}
     assert item["a"]["M"]["b"] == {"N": "1.50"}
     assert out["a"] is not item["a"] and out["l"]["L"] is not item["l"]["L"]
+
+
+# ---- model.items.fast_key_address (GetItem's shortcut) against validate_item + check_key ------------------
+from pyddb.model.items import check_key, fast_key_address  # noqa: E402
+from pyddb.model.schema import KeyAttr, TableDef  # noqa: E402
+
+
+def table(hash_type, range_type):
+    return TableDef(name="t", table_id="x", keyspace="tbl.x", hash_key=KeyAttr("h", hash_type),
+                    range_key=KeyAttr("r", range_type) if range_type else None, attribute_definitions=[],
+                    created_at=0.0)
+
+
+key_values = st.one_of(
+    st.text(max_size=3).map(lambda s: {"S": s}),
+    st.sampled_from(["0", "7", "007", "1.5", "10", "x", "9" * 38, "9" * 39, "-1"]).map(lambda n: {"N": n}),
+    st.binary(max_size=3).map(lambda b: {"B": b}),
+    st.sampled_from([{"S": "a" * 1025}, {"S": "é" * 600}, {"S": "a" * 2049}, {"B": b"x" * 1025},
+                     {"S": "\ud800"}, {"S": None}, {}, {"S": "a", "N": "1"}, {"B": bytearray(b"a")},
+                     {"S": 1}, "notadict"]),
+)
+keys = st.fixed_dictionaries({}, optional={"h": key_values, "r": key_values, "z": key_values})
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from(["S", "N", "B"]), st.sampled_from(["S", "N", "B", None]), keys)
+def test_fast_key_address_is_the_checked_address_or_none(hash_type, range_type, key):
+    t = table(hash_type, range_type)
+    fast = fast_key_address(t, key)
+    if fast is None:
+        return
+    assert fast == check_key(t, attrvalue.validate_item(key))      # no error, the same bytes
+
+
+def test_fast_key_address_takes_the_common_keys():
+    assert fast_key_address(table("S", "N"), {"h": {"S": "a"}, "r": {"N": "12"}}) is not None
+    assert fast_key_address(table("B", None), {"h": {"B": b"\x00"}}) == (b"\x00", b"")

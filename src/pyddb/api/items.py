@@ -38,7 +38,8 @@ from pyddb.errors import DynamoDBError, ValidationException
 from pyddb.expressions import ast
 from pyddb.expressions import messages as expression_messages
 from pyddb.model import indexes
-from pyddb.model.items import INVALID, check_item_key, check_key, index_write_units, written_bytes
+from pyddb.model.items import (INVALID, check_item_key, check_key, fast_key_address, index_write_units,
+                               written_bytes)
 from pyddb.types import attrvalue, size
 from pyddb.types.invalid import InvalidValue
 
@@ -76,8 +77,26 @@ def _write_capacity(request: Dict[str, Any], t, old, new) -> Dict[str, Any]:
     return consumed(request, t.name, total, index_units=index_units)
 
 
+# Members that make a GetItem need the expression machinery (else nothing to parse, resolve or project).
+_GET_EXPRESSION_MEMBERS = frozenset(("ProjectionExpression", "AttributesToGet", "ExpressionAttributeNames",
+                                     "ExpressionAttributeValues"))
+
+
 @operation("GetItem")
 def get_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
+    # Fast path (issue 3): a table named by its name, no expressions, a Key that needs no error checking
+    # (model.items.fast_key_address) -> the same answer without the checking walks. Anything else, every
+    # error included, goes the long way below, in DynamoDB's order of checks.
+    t = model.tables.get(request["TableName"])
+    if t is not None and _GET_EXPRESSION_MEMBERS.isdisjoint(request):
+        address = fast_key_address(t, request["Key"])
+        if address is not None:
+            item = model.items.get(t, address[0], address[1])
+            fast: Dict[str, Any] = {} if item is None else {"Item": item}
+            if _wants_capacity(request):
+                units = read_units(size.item_size(item) if item else 0, bool(request.get("ConsistentRead")))
+                fast["ConsumedCapacity"] = consumed(request, t.name, units, read=True)
+            return fast
     key = validate_item(request["Key"])
     exprs = Expressions(request)
     projection = exprs.projection()
@@ -289,7 +308,7 @@ def update_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
 
     old, new = model.items.write(
         t, pk, sk, build, condition,
-        return_old_on_failure=request.get(_RETURN_ON_FAILURE) == "ALL_OLD", update=True)
+        return_old_on_failure=request.get(_RETURN_ON_FAILURE) == "ALL_OLD")   # build() checked the size
     out: Dict[str, Any] = {}
     rv = request.get("ReturnValues") or "NONE"
     if rv == "ALL_OLD" and old:

@@ -21,7 +21,8 @@ from pyddb.errors import ConditionalCheckFailedException, ValidationException
 from pyddb.expressions.evaluate import equal
 from pyddb.model import indexes, streams
 from pyddb.model.schema import TableDef
-from pyddb.types import codec, size
+from pyddb.types import codec, keycodec, size
+from pyddb.types.size import MAX_HASH_KEY_SIZE, MAX_RANGE_KEY_SIZE
 
 Item = Dict[str, Any]
 
@@ -68,6 +69,51 @@ def check_item_key(t: TableDef, item: Item) -> Tuple[bytes, bytes]:
         if ka is not None:
             size.check_key(ka.name, item[ka.name], is_hash)
     return t.key_bytes(item)
+
+
+def fast_key_address(t: TableDef, key: Any) -> Optional[Tuple[bytes, bytes]]:
+    """The engine address of a Key that needs no error checking, else None.
+
+    A hot-path shortcut for GetItem (issue 3): when `key` is a dict holding exactly the table's key
+    attributes, each a one-member AttributeValue of the declared type with a valid, non-empty value within
+    the key size limits, the answer is what validate_item + check_key would return; for anything else it is
+    None and the caller takes the checking path, which raises DynamoDB's error in DynamoDB's order. Only S,
+    B and integer N values in canonical form are taken here (others go the long way)."""
+    if type(key) is not dict:
+        return None
+    hk, rk = t.hash_key, t.range_key
+    if len(key) != (2 if rk is not None else 1):
+        return None
+    pk = _fast_key_bytes(key.get(hk.name), hk.type, MAX_HASH_KEY_SIZE)
+    if pk is None:
+        return None
+    if rk is None:
+        return pk, b""
+    sk = _fast_key_bytes(key.get(rk.name), rk.type, MAX_RANGE_KEY_SIZE)
+    if sk is None:
+        return None
+    return pk, sk
+
+
+def _fast_key_bytes(av: Any, declared: str, limit: int) -> Optional[bytes]:
+    if type(av) is not dict or len(av) != 1:
+        return None
+    v = av.get(declared)
+    if declared == "S":
+        if type(v) is not str or not v or len(v) > limit:
+            return None
+        try:
+            b = v.encode("utf-8")
+        except UnicodeEncodeError:             # a lone surrogate: the checking path answers
+            return None
+        return b if len(b) <= limit else None
+    if declared == "B":
+        if type(v) is not bytes or not v or len(v) > limit:
+            return None
+        return v
+    if type(v) is str and v.isdigit() and v.isascii() and len(v) <= 38 and (v[0] != "0" or v == "0"):
+        return keycodec.encode_value("N", v)    # already canonical (numbers.canonical's fast path)
+    return None
 
 
 class ItemStore:
