@@ -235,14 +235,19 @@ def verdicts(res, servers):
         out.append({"target": label, "value": value, "pass": bool(ok), "detail": text})
 
     g = s["pyddb"]["GetItem"]["per_second"]
-    add(TARGET_TEXT[0][0], g, g >= 10_000, "%.0f/s (server CPU %.0f us/op: %.0f/s of one core's CPU)"
-        % (g, s["pyddb"]["GetItem"]["cpu_us_per_op"], 1e6 / s["pyddb"]["GetItem"]["cpu_us_per_op"]))
+    cap = 1e6 / s["pyddb"]["GetItem"]["cpu_us_per_op"]
+    add(TARGET_TEXT[0][0], g, g >= 10_000, "%.0f/s measured" % g)
+    # on a shared machine a pinned server does not get its core to itself: the same targets judged by
+    # server CPU per operation (what a core of its own would do) say what the code costs
+    add(TARGET_TEXT[0][0] + " (by CPU)", cap, cap >= 10_000, "%.0f/s (1 / %.0f us of server CPU)"
+        % (cap, s["pyddb"]["GetItem"]["cpu_us_per_op"]))
     for peer, need, label in (("dynalite", 3.0, TARGET_TEXT[1][0]), ("moto", 40.0, TARGET_TEXT[2][0])):
         if peer not in servers:
             continue
-        ratios = {op: res["ratios"][peer][op]["per_second"] for op in OPS}
-        worst = min(ratios.values())
-        add(label, worst, worst >= need, ", ".join("%s %.1fx" % (op, ratios[op]) for op in OPS))
+        for metric, suffix in (("per_second", ""), ("cpu_us_per_op", " (by CPU)")):
+            ratios = {op: res["ratios"][peer][op][metric] for op in OPS}
+            worst = min(ratios.values())
+            add(label + suffix, worst, worst >= need, ", ".join("%s %.1fx" % (op, ratios[op]) for op in OPS))
     q = res.get("query_flat")
     if q:
         add(TARGET_TEXT[3][0], q["cpu_ratio"], q["cpu_ratio"] <= 1.3,
@@ -274,7 +279,7 @@ def print_table(res, servers):
             print(line)
     print()
     for v in res["verdicts"]:
-        print("%-4s %-36s %s" % ("PASS" if v["pass"] else "MISS", v["target"], v["detail"]))
+        print("%-4s %-45s %s" % ("PASS" if v["pass"] else "MISS", v["target"], v["detail"]))
     d = res.get("durable")
     if d:
         f1, f16, o1 = d["http_put_full_1conn"], d["http_put_full_16conn"], d["http_put_off_1conn"]
@@ -285,6 +290,26 @@ def print_table(res, servers):
               "p50 %.0f us, p99 %.0f us; in-process put (sync=full): mean %.0f us" % (
                   o1["per_second"], o1["mean_ms"], d["fdatasync_us_mean"], d["fdatasync_us_p50"],
                   d["fdatasync_us_p99"], d["inprocess_put_us_mean"]))
+
+
+def markdown(res):
+    """The results as bench/README.md's tables."""
+    servers = res["config"]["servers"]
+    peers = [p for p in servers if p != "pyddb"]
+    s = res["summary"]
+    lines = ["| operation | metric | " + " | ".join(servers) + " | " + " | ".join("pyddb vs " + p for p in peers)
+             + " |", "|---|---|" + "---:|" * (len(servers) + len(peers))]
+    for op in OPS:
+        for metric, unit, fmt in (("per_second", "ops/s", "{:,.0f}"), ("p50_ms", "p50 ms", "{:.2f}"),
+                                  ("p99_ms", "p99 ms", "{:.1f}"), ("cpu_us_per_op", "server CPU us/op", "{:,.0f}")):
+            lines.append("| %s | %s | %s | %s |" % (op, unit, " | ".join(fmt.format(s[n][op][metric]) for n in servers),
+                                                    " | ".join("%.1fx" % res["ratios"][p][op][metric] for p in peers)))
+    lines.append("")
+    lines.append("| target | verdict | measured |")
+    lines.append("|---|---|---|")
+    for v in res["verdicts"]:
+        lines.append("| %s | %s | %s |" % (v["target"], "PASS" if v["pass"] else "MISS", v["detail"]))
+    return "\n".join(lines)
 
 
 def machine_info():
@@ -324,7 +349,14 @@ def main(argv=None):
     p.add_argument("--cache", default=os.path.join(os.path.expanduser("~"), ".cache", "pyddb-bench"),
                    help="where dynalite is npm-installed (default: %(default)s)")
     p.add_argument("--out", help="result JSON (default bench/results/server-<date>[-quick].json)")
+    p.add_argument("--report", metavar="JSON", help="print the tables of an earlier run's results and exit")
     a = p.parse_args(argv)
+    if a.report:
+        with open(a.report) as f:
+            res = json.load(f)
+        res["verdicts"] = verdicts(res, res["config"]["servers"])
+        print(markdown(res))
+        return 0
     a.seconds = a.seconds or (2.0 if a.quick else 5.0)
     a.repeat = a.repeat or (1 if a.quick else 3)
     servers = [s for s in a.servers.split(",") if s]
@@ -418,6 +450,8 @@ def main(argv=None):
             os.sched_setaffinity(0, old_affinity)
 
     print_table(res, servers)
+    print()
+    print(markdown(res))
     out = a.out or os.path.join(HERE, "results", "server-%s%s.json" % (
         datetime.date.today().isoformat(), "-quick" if a.quick else ""))
     os.makedirs(os.path.dirname(out), exist_ok=True)
