@@ -84,22 +84,28 @@ def _unpack(raw: bytes) -> Any:
     return msgpack.unpackb(raw, raw=False)
 
 
+_LIVE: set = set()    # work ids of operations under way in this process: not crash leftovers
+
+
 def begin_work(model, keyspaces: List[str]) -> bytes:
     """Record that an operation is about to create `keyspaces` (durably); returns the work id."""
     _ensure_catalog(model.engine)
     wid = uuid.uuid4().hex.encode()
+    _LIVE.add(wid)
     model.engine.write_batch([(CATALOG, b"w", wid, _pack(keyspaces))], sync=True)
     return wid
 
 
 def end_work_op(wid: bytes) -> tuple:
     """The op that retires a work record: put it in the batch that commits the operation (K2)."""
+    _LIVE.discard(wid)
     return (CATALOG, b"w", wid, None)
 
 
 def cleanup(model) -> int:
     """Drop the keyspaces of operations a crash interrupted (work records left behind), except keyspaces a
-    table owns. Call under model.lock. Returns the number of keyspaces dropped."""
+    table owns and those of operations still under way in this process (a point-in-time scan an export is
+    reading: pitr.iter_table_at). Call under model.lock. Returns the number of keyspaces dropped."""
     engine = model.engine
     if not engine.has_keyspace(CATALOG):
         return 0
@@ -110,6 +116,8 @@ def cleanup(model) -> int:
         owned.update(ix.keyspace for ix in t.indexes)
     dropped = 0
     for wid, raw in list(engine.iter_range(CATALOG, b"w")):
+        if wid in _LIVE:
+            continue
         for ks in _unpack(raw):
             if ks not in owned and engine.has_keyspace(ks):
                 engine.drop_keyspace(ks)
