@@ -10,14 +10,19 @@ WORKLOAD (the same data for every peer, generated from --seed)
   so N / 200 partition keys. pyddb stores (pk, sk) as a table with a partition and a sort key does;
   LMDB and SQLite store the 22-byte key pk + sk.
 
-MEASUREMENTS (each timed one REPEAT times, peers interleaved and rotated per repeat; medians reported)
-  load        bulk load of all N records, 1000 records per durable commit          records/s
+MEASUREMENTS (each timed REPEAT times; medians reported)
+  load        bulk load of all N records, 1000 records per durable commit, + close  records/s
   get         random point gets of existing records                                ops/s
   range100    read 100 consecutive records from a random (pk, sk) (within one pk)   ranges/s
   put_nosync  one put (overwrite of a random record) per commit, commits not synced commits/s
   put_durable the same with durable commits; also p50/p99 latency                 commits/s, us
   put_8t      durable one-put commits from 8 threads at once                        commits/s
+  put_8t_nosync  the same without sync: the ceiling for put_8t (no group commit can pass it)
   disk        on-disk bytes (allocated, as du counts) after the load, closed       bytes
+INTERLEAVING. The machine may be shared, and its load changes within seconds. So a repeat is cut into
+slices (the load: one slice per 1000-record batch) and the peers take turns slice by slice, their order
+rotated per slice and per repeat; a peer's figure for a repeat is its operations over the sum of its
+slices' times. Every peer thus sees the same machine at (nearly) the same moments.
 Ratios are paired: repeat i of pyddb over repeat i of the peer, then the median of those ratios.
 Results go to bench/results/engine-<date>[-quick].json.
 """
@@ -56,6 +61,8 @@ COUNTS = {
     "put_durable": (5_000, 1_000),
     "put_8t": (8_000, 2_000),          # in total, split over the threads
 }
+# slices per repeat (see INTERLEAVING); fewer for the threaded commits, whose slices start 8 threads each
+SLICES = {"get": 20, "range100": 20, "put_nosync": 10, "put_durable": 10, "put_8t": 4}
 
 # metric -> (label, unit, higher is better)
 METRICS = {
@@ -67,6 +74,7 @@ METRICS = {
     "put_durable_p50_us": ("  durable latency p50", "us", False),
     "put_durable_p99_us": ("  durable latency p99", "us", False),
     "put_8t": ("commit, durable, 8 threads", "ops/s", True),
+    "put_8t_nosync": ("  8 threads, no sync (ceiling)", "ops/s", True),
     "disk_bytes": ("on-disk size after load", "MiB", False),
     "disk_wal_bytes": ("  of which WAL files", "MiB", False),
 }
@@ -132,48 +140,89 @@ class Timer:
         gc.enable()
 
 
-def measure_load(peer, records):
-    peer.open(durable=True)
-    wb = peer.write_batch
-    with Timer() as t:
-        for i in range(0, len(records), BATCH):
-            wb(records[i:i + BATCH])
-    peer.close()
-    return len(records) / t.seconds
+def chunks(seq, k):
+    """``seq`` cut into k consecutive slices of (nearly) equal length."""
+    n = len(seq)
+    return [seq[i * n // k:(i + 1) * n // k] for i in range(k)]
 
 
-def measure_gets(peer, probes):
-    with Timer() as t:
-        found = peer.run_gets(probes)
+def interleave(names, r, nslices, step):
+    """Run step(name, i) -> seconds for every slice i and peer, the peers taking turns within each slice
+    (order rotated per slice and per repeat r), with the cyclic GC off (collected once before).
+    Returns {name: total seconds}."""
+    secs = dict.fromkeys(names, 0.0)
+    gc.collect()
+    gc.disable()
+    try:
+        for i in range(nslices):
+            for name in rotated(names, r + i):
+                secs[name] += step(name, i)
+    finally:
+        gc.enable()
+    return secs
+
+
+def load_interleaved(peers, names, r, records):
+    """Bulk load of ``records`` into every peer at once, batch by batch (order rotated per batch and
+    repeat), each peer freshly opened durable; the close (pyddb: its checkpoint) is timed too.
+    Returns {name: seconds}."""
+    secs = dict.fromkeys(names, 0.0)
+    for name in names:
+        peers[name].open(durable=True)
+    wbs = {name: peers[name].write_batch for name in names}
+    clock = time.perf_counter
+    gc.collect()
+    gc.disable()
+    try:
+        for b, i in enumerate(range(0, len(records), BATCH)):
+            batch = records[i:i + BATCH]
+            for name in rotated(names, r + b):
+                t0 = clock()
+                wbs[name](batch)
+                secs[name] += clock() - t0
+        for name in rotated(names, r):
+            t0 = clock()
+            peers[name].close()
+            secs[name] += clock() - t0
+    finally:
+        gc.enable()
+    return secs
+
+
+def time_gets(peer, probes):
+    t0 = time.perf_counter()
+    found = peer.run_gets(probes)
+    dt = time.perf_counter() - t0
     if found != len(probes):
         raise AssertionError("%s: %d of %d gets found" % (peer.name, found, len(probes)))
-    return len(probes) / t.seconds
+    return dt
 
 
-def measure_ranges(peer, starts):
-    with Timer() as t:
-        got = peer.run_ranges(starts, RANGE_N)
+def time_ranges(peer, starts):
+    t0 = time.perf_counter()
+    got = peer.run_ranges(starts, RANGE_N)
+    dt = time.perf_counter() - t0
     if got != len(starts) * RANGE_N:
         raise AssertionError("%s: range reads returned %d, expected %d"
                              % (peer.name, got, len(starts) * RANGE_N))
-    return len(starts) / t.seconds
+    return dt
 
 
-def measure_puts(peer, updates):
-    """One commit per record; returns (commits/s, latencies in ns)."""
+def time_puts(peer, updates, lat):
+    """One commit per record; appends each commit's latency (ns) to ``lat``; returns seconds."""
     put = peer.put
-    lat = np.empty(len(updates), dtype=np.int64)
     clock = time.perf_counter_ns
-    with Timer() as t:
-        for j, (pk, sk, key, value) in enumerate(updates):
-            t0 = clock()
-            put(pk, sk, key, value)
-            lat[j] = clock() - t0
-    return len(updates) / t.seconds, lat
+    t_start = clock()
+    for pk, sk, key, value in updates:
+        t0 = clock()
+        put(pk, sk, key, value)
+        lat.append(clock() - t0)
+    return (clock() - t_start) / 1e9
 
 
-def measure_threads(peer, per_thread):
-    """Durable one-put commits from len(per_thread) threads at once; returns commits/s (wall clock)."""
+def time_threads(peer, per_thread):
+    """Durable one-put commits from len(per_thread) threads at once; returns seconds (wall clock, from
+    the moment all threads are released to the last one's end)."""
     writers = [peer.writer() for _ in per_thread]
     barrier = threading.Barrier(len(per_thread) + 1)
     errors = []
@@ -189,15 +238,31 @@ def measure_threads(peer, per_thread):
     threads = [threading.Thread(target=work, args=a) for a in zip(writers, per_thread)]
     for th in threads:
         th.start()
-    with Timer() as t:
-        barrier.wait()
-        for th in threads:
-            th.join()
+    barrier.wait()
+    t0 = time.perf_counter()
+    for th in threads:
+        th.join()
+    dt = time.perf_counter() - t0
     for w in writers:
         peer.close_writer(w)
     if errors:
         raise errors[0]
-    return sum(len(u) for u in per_thread) / t.seconds
+    return dt
+
+
+def measure_puts(peer, updates):
+    """One commit per record, on its own (not interleaved); returns (commits/s, latencies in ns)."""
+    lat = []
+    with Timer():
+        dt = time_puts(peer, updates, lat)
+    return len(updates) / dt, np.asarray(lat, dtype=np.int64)
+
+
+def measure_threads(peer, per_thread):
+    """Threaded one-put commits on their own (not interleaved); returns commits/s."""
+    with Timer():
+        dt = time_threads(peer, per_thread)
+    return sum(len(u) for u in per_thread) / dt
 
 
 # ---------------------------------------------------------------------------------------- the run
@@ -228,13 +293,15 @@ def run(args):
     runs = {p: {m: [] for m in METRICS} for p in names}
     extra = {p: {} for p in names}
     try:
-        # 1. bulk load, into a fresh directory each repeat; the last one is kept for the rest
+        # 1. bulk load into fresh directories, the peers interleaved batch by batch; the last repeat's
+        #    directories are kept for the rest
         peers = {}
         for r in range(args.load_repeats):
+            fresh = {name: PEERS[name](os.path.join(base, "%s-%d" % (name, r))) for name in names}
+            secs = load_interleaved(fresh, names, r, wl.records)
             for name in rotated(names, r):
-                path = os.path.join(base, "%s-%d" % (name, r))
-                peer = PEERS[name](path)
-                rate = measure_load(peer, wl.records)
+                path = fresh[name].path
+                rate = n / secs[name]
                 runs[name]["load"].append(rate)
                 alloc, apparent = dir_size(path)
                 runs[name]["disk_bytes"].append(alloc)
@@ -246,42 +313,60 @@ def run(args):
                     % (rate, alloc / 2**20, runs[name]["disk_wal_bytes"][-1] / 2**20))
                 if name in peers:
                     shutil.rmtree(peers[name].path)
-                peers[name] = peer
+                peers[name] = fresh[name]
 
-        # 2. reads and durable commits
+        # 2. reads and durable commits, each repeat cut into slices the peers take in turns
+        probes = chunks(wl.probes, SLICES["get"])
+        starts = chunks(wl.range_starts, SLICES["range100"])
+        durable = chunks(wl.updates["put_durable"], SLICES["put_durable"])
+        nosync = chunks(wl.updates["put_nosync"], SLICES["put_nosync"])
+        per_thread = [chunks(u, SLICES["put_8t"]) for u in wl.thread_updates]
+        threaded = [[u[i] for u in per_thread] for i in range(SLICES["put_8t"])]
         for name in names:
             peers[name].open(durable=True)
         for r in range(args.repeat):
-            for name in rotated(names, r):
-                runs[name]["get"].append(measure_gets(peers[name], wl.probes))
+            secs = interleave(names, r, SLICES["get"], lambda name, i: time_gets(peers[name], probes[i]))
+            for name in names:
+                runs[name]["get"].append(len(wl.probes) / secs[name])
                 log("get", name, r, "%.0f ops/s" % runs[name]["get"][-1])
         for r in range(args.repeat):
-            for name in rotated(names, r):
-                runs[name]["range100"].append(measure_ranges(peers[name], wl.range_starts))
+            secs = interleave(names, r, SLICES["range100"], lambda name, i: time_ranges(peers[name], starts[i]))
+            for name in names:
+                runs[name]["range100"].append(len(wl.range_starts) / secs[name])
                 log("range100", name, r, "%.0f ranges/s" % runs[name]["range100"][-1])
         for r in range(args.repeat):
-            for name in rotated(names, r):
-                rate, lat = measure_puts(peers[name], wl.updates["put_durable"])
+            lats = {name: [] for name in names}
+            secs = interleave(names, r, SLICES["put_durable"],
+                              lambda name, i: time_puts(peers[name], durable[i], lats[name]))
+            for name in names:
+                rate = len(wl.updates["put_durable"]) / secs[name]
                 runs[name]["put_durable"].append(rate)
-                p50, p99 = np.percentile(lat, [50, 99]) / 1e3
+                p50, p99 = np.percentile(np.asarray(lats[name]), [50, 99]) / 1e3
                 runs[name]["put_durable_p50_us"].append(float(p50))
                 runs[name]["put_durable_p99_us"].append(float(p99))
                 log("put_durable", name, r, "%.0f ops/s p50 %.1f us p99 %.1f us" % (rate, p50, p99))
         for r in range(args.repeat):
-            for name in rotated(names, r):
-                runs[name]["put_8t"].append(measure_threads(peers[name], wl.thread_updates))
+            secs = interleave(names, r, SLICES["put_8t"], lambda name, i: time_threads(peers[name], threaded[i]))
+            for name in names:
+                runs[name]["put_8t"].append(len(wl.updates["put_8t"]) / secs[name])
                 log("put_8t", name, r, "%.0f ops/s" % runs[name]["put_8t"][-1])
         for name in names:
             peers[name].close()
 
-        # 3. commits without sync
+        # 3. commits without sync: one thread, then 8 threads (the ceiling for put_8t)
         for name in names:
             peers[name].open(durable=False)
         for r in range(args.repeat):
-            for name in rotated(names, r):
-                rate, _lat = measure_puts(peers[name], wl.updates["put_nosync"])
-                runs[name]["put_nosync"].append(rate)
-                log("put_nosync", name, r, "%.0f ops/s" % rate)
+            secs = interleave(names, r, SLICES["put_nosync"],
+                              lambda name, i: time_puts(peers[name], nosync[i], []))
+            for name in names:
+                runs[name]["put_nosync"].append(len(wl.updates["put_nosync"]) / secs[name])
+                log("put_nosync", name, r, "%.0f ops/s" % runs[name]["put_nosync"][-1])
+        for r in range(args.repeat):
+            secs = interleave(names, r, SLICES["put_8t"], lambda name, i: time_threads(peers[name], threaded[i]))
+            for name in names:
+                runs[name]["put_8t_nosync"].append(len(wl.updates["put_8t"]) / secs[name])
+                log("put_8t_nosync", name, r, "%.0f ops/s" % runs[name]["put_8t_nosync"][-1])
         for name in names:
             peers[name].close()
     finally:
@@ -330,8 +415,8 @@ def summarise(runs, names):
                 if len(a) and len(a) == len(b) and np.all(b > 0):
                     ratios[other][m] = float(np.median(a / b))
         ratios["pyddb:put_durable"] = {
-            "put_8t": float(np.median(np.asarray(runs["pyddb"]["put_8t"])
-                                      / np.asarray(runs["pyddb"]["put_durable"])))}
+            m: float(np.median(np.asarray(runs["pyddb"][m]) / np.asarray(runs["pyddb"]["put_durable"])))
+            for m in ("put_8t", "put_8t_nosync") if len(runs["pyddb"][m]) == len(runs["pyddb"]["put_durable"])}
     targets = []
     for metric, over, threshold, cmp in TARGETS:
         value = ratios.get(over, {}).get(metric)
@@ -369,7 +454,9 @@ def print_table(result, names):
             if t["verdict"]:
                 cell += " %s" % t["verdict"]
                 if t["over"] != "lmdb":
-                    cell += " (%.2fx)" % t["ratio"]
+                    cell += " (%.2fx" % t["ratio"]
+                    ceiling = ratios.get(t["over"], {}).get("put_8t_nosync")
+                    cell += "; no-sync ceiling %.2fx)" % ceiling if ceiling is not None else ")"
             row.append(cell)
         else:
             row.append("")
