@@ -464,3 +464,36 @@ def test_a_point_in_time_scan_survives_other_backup_operations_and_leaves_nothin
             pitr.iter_table_at(model, model.tables["hist"], at - 3600)
     finally:
         client.close()
+
+
+def test_the_wal_a_base_needs_outlives_checkpoints_and_trimming(tmp_path):
+    """Checkpoints trim the WAL archive to what the features need (model/retention.py); a base's records are
+    among them from the moment its copy starts (backups.pin_wal), so a restore after many checkpoints and
+    segment changes still finds them, and the archive does trim what nothing needs."""
+    from pyddb.model import retention
+
+    client = pyddb.connect(str(tmp_path / "db"), sync="off", wal_segment_bytes=1 << 14,
+                           checkpoint_bytes=1 << 13)
+    try:
+        model = client._model
+        make_table(client)
+        rnd = random.Random(6)
+        for n in range(600):                             # history before PITR: the archive may drop it
+            write_one(client, "hist", rnd, n)
+        retention.apply(model)
+        enable(client, "hist")
+        marks = []
+        for round_ in range(3):
+            for n in range(250):
+                write_one(client, "hist", rnd, 1000 * round_ + n)
+            time.sleep(0.002)
+            marks.append((time.time(), as_state(scan_all(client, "hist"))))
+            time.sleep(0.002)
+            retention.apply(model)
+        assert model.engine.first_wal_lsn > 1            # checkpoints did trim the archive
+        for i, (instant, want) in enumerate(marks):
+            client.restore_table_to_point_in_time(SourceTableName="hist", TargetTableName="mark_%d" % i,
+                                                  RestoreDateTime=utc(instant))
+            assert as_state(scan_all(client, "mark_%d" % i)) == want
+    finally:
+        client.close()

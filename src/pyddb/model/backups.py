@@ -25,8 +25,10 @@ CONSISTENT COPY WHILE WRITES CONTINUE (`copy_consistent`: a fuzzy copy made exac
     After 4 the destination equals the source as of the state after batch L1, exactly: an entry written in
     (L0, L1] ends with its last write in that range; an entry not written then had one value throughout the
     scan, the one copied. That is the state at one instant of the commit order, while writers never waited.
-    If the WAL no longer holds L0 + 1 (a checkpoint retired it during a long copy, outside archive mode), the
-    copy is made again under the table's lock (model/database.py: every write of a table's items runs under
+    The records from L0 + 1 on are pinned in the WAL archive while the copy runs (`pin_wal`: the archive's
+    retention policy, model/retention.py, keeps them). If the WAL no longer holds them anyway (a database
+    opened without archive mode, where a checkpoint retires records), the copy is made again under the
+    table's lock (model/database.py: every write of a table's items runs under
     it), which is exact too but makes the table's writers wait for the copy.
 
     COST: a backup is a full copy of the table's entries (no index entries). An engine keyspace clone that
@@ -198,19 +200,57 @@ def apply_replay(engine, dest: str, records: Iterable[Tuple[int, int, List[tuple
     return n
 
 
+_PINS: Dict[int, Dict[int, int]] = {}   # id(engine) -> {pin id: first LSN} of copies under way
+_pin_ids = iter(range(1, 1 << 62))
+
+
+def pins(model) -> List[int]:
+    """The first WAL LSNs that copies under way on this model still need to read."""
+    return list(_PINS.get(id(model.engine), {}).values())
+
+
+def pin_wal(model, first_lsn: int) -> int:
+    """Ask the WAL archive to keep the records from `first_lsn` on until `unpin_wal` (model/retention.py reads
+    the pins through pitr.wal_needed_from); returns the pin id."""
+    pid = next(_pin_ids)
+    _PINS.setdefault(id(model.engine), {})[pid] = first_lsn
+    _apply_retention(model)
+    return pid
+
+
+def unpin_wal(model, pid: int) -> None:
+    mine = _PINS.get(id(model.engine), {})
+    mine.pop(pid, None)
+    if not mine:
+        _PINS.pop(id(model.engine), None)
+    _apply_retention(model)
+
+
+def _apply_retention(model) -> None:
+    try:
+        from pyddb.model import retention
+    except ImportError:  # pragma: no cover - a model without WAL retention keeps the whole archive
+        return
+    retention.apply(model)
+
+
 def copy_consistent(model, t: TableDef, dest: str) -> int:
     """Fill the new, empty keyspace `dest` with table `t`'s items as of one committed batch, while writers
     continue (see CONSISTENT COPY). Returns the LSN of that batch: `dest` holds the state after it."""
     engine = model.engine
     start = max(0, engine.last_lsn - 1)                                     # step 1
-    _copy_entries(engine, engine.scan(t.keyspace), dest)                    # step 2
-    end = engine.last_lsn                                                   # step 3
+    pin = pin_wal(model, start + 1)     # the redo's records: not trimmed by the archive's retention meanwhile
     try:
-        if end > start:
-            apply_replay(engine, dest, replay(engine, t.keyspace, start + 1, upto_lsn=end))   # step 4
-        return end
-    except WalGap:
-        pass
+        _copy_entries(engine, engine.scan(t.keyspace), dest)                # step 2
+        end = engine.last_lsn                                               # step 3
+        try:
+            if end > start:
+                apply_replay(engine, dest, replay(engine, t.keyspace, start + 1, upto_lsn=end))   # step 4
+            return end
+        except WalGap:
+            pass
+    finally:
+        unpin_wal(model, pin)
     # the WAL lost the records the redo needs: copy again with the table's writers held back
     engine.drop_keyspace(dest)
     engine.create_keyspace(dest)

@@ -85,6 +85,15 @@ def take_base(model, t: TableDef) -> Dict[str, Any]:
     tmp = BASE_PREFIX + "%s/new-%d" % (t.table_id, _now_ns())
     wid = backups.begin_work(model, [tmp])
     engine.create_keyspace(tmp)
+    pin = backups.pin_wal(model, engine.last_lsn)     # the WAL after the base: kept until its record pins it
+    try:
+        return _take_base(model, t, tmp, wid)
+    finally:
+        backups.unpin_wal(model, pin)
+
+
+def _take_base(model, t: TableDef, tmp: str, wid: bytes) -> Dict[str, Any]:
+    engine = model.engine
     lsn = backups.copy_consistent(model, t, tmp)
     time_ns = _now_ns()
     record = {"table_id": t.table_id, "lsn": lsn, "time_ns": time_ns, "keyspace": tmp}
@@ -118,11 +127,7 @@ def drop_all_bases(model, table_id: str) -> None:
 
 def _apply_retention(model) -> None:
     """Let the WAL archive forget what no kept base needs any more (model/retention.py)."""
-    try:
-        from pyddb.model import retention
-    except ImportError:  # pragma: no cover - a model without WAL retention keeps the whole archive
-        return
-    retention.apply(model)
+    backups._apply_retention(model)
 
 
 def maintain(model, t: Optional[TableDef] = None) -> None:
@@ -160,12 +165,13 @@ def wal_needed_from(model) -> Optional[int]:
     before `maintain` drops them."""
     engine = model.engine
     if not engine.has_keyspace(backups.CATALOG):
-        return None
+        return min(backups.pins(model), default=None)
     live = {t.table_id for t in list(model.tables.values()) if enabled(t)}
-    lsns = [base["lsn"] for base in (msgpack.unpackb(raw, raw=False)
-                                     for _sk, raw in engine.iter_range(backups.CATALOG, b"p"))
+    lsns = [base["lsn"] + 1 for base in (msgpack.unpackb(raw, raw=False)
+                                         for _sk, raw in engine.iter_range(backups.CATALOG, b"p"))
             if base["table_id"] in live]
-    return min(lsns) + 1 if lsns else None
+    lsns += backups.pins(model)                  # copies under way (backups.pin_wal)
+    return min(lsns) if lsns else None
 
 
 # ---- settings ----------------------------------------------------------------------------------------------
@@ -180,9 +186,14 @@ def enable(model, t: TableDef, days: int) -> TableDef:
         model.save_table(new)
         return new
     drop_all_bases(model, t.table_id)
-    take_base(model, t)
-    new.extra["pitr"] = {"enabled": True, "days": days, "enabled_at": round(model.clock(), 3)}
-    model.save_table(new)
+    # the WAL from here on stays pinned until the saved definition makes the base count (wal_needed_from)
+    pin = backups.pin_wal(model, model.engine.last_lsn)
+    try:
+        take_base(model, t)
+        new.extra["pitr"] = {"enabled": True, "days": days, "enabled_at": round(model.clock(), 3)}
+        model.save_table(new)
+    finally:
+        backups.unpin_wal(model, pin)
     return new
 
 
