@@ -1,6 +1,6 @@
 """Backups and PITR: how long a CreateBackup, a RestoreTableFromBackup and a RestoreTableToPointInTime take
-for a table of N items (about 200 bytes each), and how many writes a concurrent writer thread completes meanwhile
-(it never waits for the copy: model/backups.py CONSISTENT COPY).
+for a table of N items (about 200 bytes each), and how many writes a concurrent writer thread completes
+meanwhile (it never waits for the copy: model/backups.py CONSISTENT COPY).
 
     python bench/backup_bench.py [N]
 """
