@@ -495,3 +495,12 @@ def test_an_interrupted_restore_leaves_nothing_behind(tmp_path, monkeypatch):
         assert set(engine.keyspaces()) == before
     finally:
         client.close()
+
+
+def test_a_backup_describes_the_ttl_setting_the_table_had(ddb):
+    ddb.create_table(**table("ttl_tab", **ON_DEMAND))
+    ddb.update_time_to_live(TableName="ttl_tab",
+                            TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"})
+    arn = ddb.create_backup(TableName="ttl_tab", BackupName="with-ttl")["BackupDetails"]["BackupArn"]
+    features = ddb.describe_backup(BackupArn=arn)["BackupDescription"]["SourceTableFeatureDetails"]
+    assert features == {"TimeToLiveDescription": {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires"}}

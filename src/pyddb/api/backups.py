@@ -152,6 +152,9 @@ def _description(model, record: Dict[str, Any], status: str = "AVAILABLE") -> Di
         features["GlobalSecondaryIndexes"] = gsis
     if t.stream_specification:
         features["StreamDescription"] = dict(t.stream_specification)
+    ttl = (t.extra or {}).get("ttl")          # model/ttl.py's settings, as the table had them
+    if ttl and ttl.get("enabled"):
+        features["TimeToLiveDescription"] = {"TimeToLiveStatus": "ENABLED", "AttributeName": ttl["attribute"]}
     if t.sse_specification:
         features["SSEDescription"] = {"Status": "ENABLED", "SSEType": "KMS",
                                       "KMSMasterKeyArn": _tables._kms_key_arn(model, t)}
