@@ -158,6 +158,9 @@ class TTL:
             streams = getattr(model, "streams", None)
             if streams is not None:
                 streams.expire()
+            from pyddb.model import pitr                  # PITR bases: a new one when due, old ones dropped
+            with model.lock:
+                pitr.maintain(model)
             retention.apply(model)
         self.deleted += n
         return n
