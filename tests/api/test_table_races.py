@@ -4,8 +4,8 @@ after the delete, writes nothing, and does not touch a table created again under
 such a request raised KeyError from table_lock or an engine error about a missing keyspace (a 500 over HTTP).
 
 The race is made deterministic: the request's thread stops right after its table lookup (model.table, which
-every operation calls once per table) until the main thread has deleted (and maybe re-created) the table
-through the model. Over HTTP the request runs in the server and the delete goes to the same model in-process,
+every operation calls once per table; for GetItem, whose fast path reads model.tables, at model.items.get)
+until the main thread has deleted (and maybe re-created) the table through the model. Over HTTP the request runs in the server and the delete goes to the same model in-process,
 so a server that runs one request at a time cannot deadlock the test.
 """
 import threading
@@ -62,7 +62,17 @@ def race(ddb, monkeypatch, op, then):
             go_on.wait(30)
         return t
 
-    monkeypatch.setattr(model, "table", table)
+    def item_get(t, pk, sk):                # GetItem's fast path looks its table up in model.tables
+        if not looked_up.is_set():
+            looked_up.set()
+            go_on.wait(30)
+        return real_get(t, pk, sk)
+
+    if op == "GetItem":
+        real_get = model.items.get
+        monkeypatch.setattr(model.items, "get", item_get)
+    else:
+        monkeypatch.setattr(model, "table", table)
     outcome = {}
 
     def run():
@@ -82,7 +92,7 @@ def race(ddb, monkeypatch, op, then):
     finally:
         go_on.set()
         thread.join(30)
-    monkeypatch.setattr(model, "table", real)
+    monkeypatch.undo()
     return outcome["error"]
 
 
