@@ -473,6 +473,33 @@ def print_table(result, names):
           % (result["config"]["repeat"], result["config"]["load_repeats"]))
 
 
+def markdown_table(result):
+    """The Results table of bench/README.md from a results JSON (``--table FILE``)."""
+    names = result["config"]["peers"]
+    med, ratios = result["median"], result["paired_ratio"]
+    others = [p for p in names if p != "pyddb"]
+    tmap = {t["metric"]: t for t in result["targets"]}
+    units = {"rec/s": "records/s", "MiB": "MiB", "us": "µs"}
+    head = ["metric", "unit"] + names + ["pyddb/%s" % o for o in others] + ["target"]
+    lines = ["| " + " | ".join(head) + " |", "|---|---|" + "---:|" * (len(names) + len(others)) + "---|"]
+    for m, (label, unit, _hib) in METRICS.items():
+        if not any(m in med[p] for p in names):
+            continue
+        row = [label.strip(), units.get(unit, unit)] + [fmt(m, med[p].get(m)) for p in names]
+        row += ["%.2f" % ratios[o][m] if m in ratios.get(o, {}) else "-" for o in others]
+        t = tmap.get(m)
+        cell = ""
+        if t:
+            cell = "%s× %s" % (t["target"].replace("x", "").replace(">=", "≥").replace("<=", "≤"), "LMDB" if t["over"] == "lmdb" else "1-thread")
+            if t["verdict"]:
+                cell += " **%s**" % t["verdict"]
+                if t["over"] != "lmdb":
+                    cell += " (%.2f×)" % t["ratio"]
+        row.append(cell)
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
 def machine_info():
     info = {"platform": platform.platform(), "python": platform.python_version(),
             "cpus": os.cpu_count(), "sqlite": sqlite3.sqlite_version, "numpy": np.__version__}
@@ -527,7 +554,12 @@ def main(argv=None):
     ap.add_argument("--keep", action="store_true", help="keep the data directory")
     ap.add_argument("--out", default=None, help="results JSON path")
     ap.add_argument("--no-save", action="store_true", help="don't write the results JSON")
+    ap.add_argument("--table", metavar="JSON", help="print a results file's table as Markdown and exit")
     args = ap.parse_args(argv)
+    if args.table:
+        with open(args.table) as f:
+            print(markdown_table(json.load(f)))
+        return
     if args.load_repeats is None:
         args.load_repeats = args.repeat if args.quick else min(3, args.repeat)
     run(args)
