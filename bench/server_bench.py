@@ -1,7 +1,7 @@
 """The endpoint benchmark: `pyddb serve` against moto's server and dynalite, side by side, in one run.
 
-    python -m bench.server_bench                # 5 s per measurement, 3 repeats (about 6 minutes)
-    python -m bench.server_bench --quick        # 2 s, 1 repeat (about 2 minutes)
+    python -m bench.server_bench                # 5 s per measurement, 3 repeats (about 7 minutes)
+    python -m bench.server_bench --quick        # 2 s, 1 repeat (about 4 minutes)
     python bench/server_bench.py --servers pyddb,dynalite --seconds 3 --repeat 2
 
 CLIENT   bench/loadgen.py: prebuilt requests over raw keep-alive HTTP (not boto3), --connections (8)
