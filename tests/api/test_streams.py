@@ -303,3 +303,65 @@ def test_records_survive_a_crash(tmp_path):
         assert sorted(i["pk"]["S"] for i in c.scan(TableName="tab")["Items"]) == ["c", "d", "e"]
     finally:
         c.close()
+
+
+def test_a_crash_in_delete_table_before_the_catalog_write_leaves_the_stream_enabled(tmp_path):
+    """DeleteTable cut short before its catalog delete (r2): the table survives the reopen, so its stream must
+    still be ENABLED and record writes (not closed by a delete that never happened)."""
+    import pyddb
+    path = str(tmp_path / "db")
+    c = pyddb.connect(path, sync="off", ttl_interval=0)
+    arn = make_table(c, view="NEW_IMAGE")["LatestStreamArn"]
+    real = c.model.engine
+
+    class Crash(Exception):
+        pass
+
+    class PowerCut:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def write_batch(self, ops, sync=False):
+            if ops[0][0] == "__tables__" and ops[0][3] is None:
+                raise Crash()                      # the process dies before the catalog delete
+            return real.write_batch(ops, sync=sync)
+
+    c.model.engine = PowerCut()
+    try:
+        with pytest.raises(Exception):
+            c.delete_table(TableName="tab")
+    finally:
+        c.model.engine = real
+        c.close()
+    c = pyddb.connect(path, sync="off", ttl_interval=0)
+    try:
+        t = c.describe_table(TableName="tab")["Table"]
+        assert t["StreamSpecification"]["StreamEnabled"] and t["LatestStreamArn"] == arn
+        sc = c.streams()
+        assert sc.describe_stream(StreamArn=arn)["StreamDescription"]["StreamStatus"] == "ENABLED"
+        c.put_item(TableName="tab", Item={"pk": S("x")})
+        assert brief(read_all(sc, arn)) == [("INSERT", {"pk": S("x")}, {"pk": S("x")}, None, None)]
+    finally:
+        c.close()
+
+
+def test_reopen_reenables_a_stream_closed_while_its_table_still_carries_it(tmp_path):
+    """A database left by the old DeleteTable order (stream closed, catalog delete lost): the open reconciles
+    the registry with the tables, so the stream the table names is ENABLED again."""
+    import pyddb
+    path = str(tmp_path / "db")
+    c = pyddb.connect(path, sync="off", ttl_interval=0)
+    try:
+        arn = make_table(c, view="KEYS_ONLY")["LatestStreamArn"]
+        c.model.streams._close(c.model.streams.get(arn))
+    finally:
+        c.close()
+    c = pyddb.connect(path, sync="off", ttl_interval=0)
+    try:
+        sc = c.streams()
+        d = sc.describe_stream(StreamArn=arn)["StreamDescription"]
+        assert d["StreamStatus"] == "ENABLED" and "EndingSequenceNumber" not in d["Shards"][0]["SequenceNumberRange"]
+        c.put_item(TableName="tab", Item={"pk": S("x")})
+        assert brief(read_all(sc, arn)) == [("INSERT", {"pk": S("x")}, None, None, None)]
+    finally:
+        c.close()

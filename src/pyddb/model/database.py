@@ -193,10 +193,18 @@ class DynamoDB:
         self.save_table(t, value)
 
     def remove_table(self, name: str) -> TableDef:
+        """Delete table `name`: the catalog entry first (durably), then its stream is closed and its keyspaces
+        dropped, as save_table closes a stream after the catalog write: a crash in between leaves a deleted
+        table whose stream the next open closes (streams._reconcile), never a live table whose stream is
+        closed."""
         t = self.tables.pop(name)
+        try:
+            self.engine.write_batch([(CATALOG_KEYSPACE, b"t", name.encode(), None)], sync=True)
+        except BaseException:
+            self.tables[name] = t                     # not deleted: the catalog still holds it
+            raise
         if getattr(self, "streams", None) is not None:
             self.streams.table_saved(t, None)
-        self.engine.write_batch([(CATALOG_KEYSPACE, b"t", name.encode(), None)], sync=True)
         for ks in [t.keyspace, indexes.collection_keyspace(t)] + [ix.keyspace for ix in t.lsis + t.gsis]:
             if self.engine.has_keyspace(ks):
                 self.engine.drop_keyspace(ks)
@@ -235,6 +243,8 @@ class DynamoDB:
         if getattr(self, "ttl", None) is not None:
             self.ttl.stop()
         self.backfills.stop()
+        if getattr(self, "_export_import_jobs", None) is not None:
+            self._export_import_jobs.stop()           # export/import threads end before the engine closes
         self.engine.close()
         if self._tmpdir:
             shutil.rmtree(self._tmpdir, ignore_errors=True)

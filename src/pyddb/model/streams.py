@@ -184,6 +184,12 @@ class Streams:
         for arn, info in list(self.infos.items()):
             if info.end_lsn is None and arn not in active:
                 self._close(info)
+            elif info.end_lsn is not None and arn in active:
+                # closed, yet its table still carries it: closed before a catalog write that never happened
+                # (a DeleteTable of an older version cut short); the table's writes are recorded again
+                info.end_lsn = None
+                info.disabled_at = None
+                self._save(info)
         for arn, t in active.items():
             if arn not in self.infos:
                 self._open(t, start_lsn=self.engine.first_wal_lsn)
