@@ -401,9 +401,9 @@ def update_continuous_backups(model, request: Dict[str, Any]) -> Dict[str, Any]:
                 "RecoveryPeriodInDays can only be specified when PointInTimeRecoveryEnabled is true")
         _backups.cleanup(model)
         if spec["PointInTimeRecoveryEnabled"]:
-            t = _pitr.enable(model, t, days if days is not None else
-                             _pitr.settings(t).get("days", _pitr.DEFAULT_DAYS) if _pitr.enabled(t)
-                             else _pitr.DEFAULT_DAYS)
+            if days is None:      # keep the period of a PITR already on; a new one gets the default
+                days = _pitr.settings(t).get("days", _pitr.DEFAULT_DAYS) if _pitr.enabled(t) else None
+            t = _pitr.enable(model, t, days if days is not None else _pitr.DEFAULT_DAYS)
         elif _pitr.enabled(t):
             t = _pitr.disable(model, t)
         return {"ContinuousBackupsDescription": _continuous(model, t)}
