@@ -507,3 +507,55 @@ def test_jobs_survive_a_reopen_and_an_interrupted_job_is_failed(ddb, reopen):
     assert [s["ExportArn"] for s in ddb.list_exports()["ExportSummaries"]] == [
         done["ExportArn"], arn + "/export/00000000000001-00000000"]
     ddb.close()
+
+
+def test_close_stops_a_running_export_which_is_failed_and_writes_no_manifest(ddb, reopen, monkeypatch,
+                                                                                  caplog):
+    """close() stops the export job and joins it before the engine closes (model/exports.py CLOSE): the
+    job records FAILED itself, logs nothing at ERROR, and wrote no manifest-summary.json."""
+    import threading
+    arn = create(ddb, "closing")
+    for i in range(0, api_exports.STOP_CHECK_EVERY + 50, 25):
+        ddb.batch_write_item(RequestItems={"closing": [{"PutRequest": {"Item": {"pk": {"S": "k%05d" % k}}}}
+                                                       for k in range(i, i + 25)]})
+    started = threading.Event()
+    real = model_exports.table_items_at
+
+    def slow(model, t, at):
+        for n, item in enumerate(real(model, t, at)):
+            if n == 0:
+                started.set()
+                model_exports.jobs(model).stopping.wait(10)     # go on once close() has begun
+            yield item
+    monkeypatch.setattr(model_exports, "table_items_at", slow)
+    d = ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket=BUCKET)["ExportDescription"]
+    assert started.wait(10)
+    bucket = s3_dir(ddb)
+    ddb = reopen(ddb)
+    assert not [t for t in threading.enumerate() if t.name == "pyddb-export"]
+    assert not [r for r in caplog.records if r.levelno >= 40 and r.name.startswith("pyddb")]
+    cut = ddb.describe_export(ExportArn=d["ExportArn"])["ExportDescription"]
+    assert (cut["ExportStatus"], cut["FailureCode"], cut["FailureMessage"]) == (
+        "FAILED", "UNKNOWN", model_exports.INTERRUPTED)
+    names = [n for _, _, files in os.walk(bucket) for n in files]
+    assert "_started" in names and "manifest-summary.json" not in names
+    ddb.close()
+
+
+def test_an_export_found_in_progress_with_its_manifest_summary_written_is_completed(ddb, reopen):
+    """A crash after the last file but before the record's update: at reopen the export is COMPLETED from
+    its manifest-summary.json (RECOVER), not FAILED."""
+    arn = create(ddb, "crashed")
+    ddb.put_item(TableName="crashed", Item={"pk": {"S": "a"}, "v": {"S": "x" * 10}})
+    done = export(ddb, arn)
+    j = model_exports.jobs(ddb.model)
+    rec = dict(j.get("export", done["ExportArn"]), ExportStatus="IN_PROGRESS")
+    for k in ("ItemCount", "BilledSizeBytes", "ExportManifest", "EndTime"):
+        rec.pop(k)
+    j._save("export", rec)
+    ddb = reopen(ddb)
+    again = ddb.describe_export(ExportArn=done["ExportArn"])["ExportDescription"]
+    assert again["ExportStatus"] == "COMPLETED"
+    for k in ("ItemCount", "BilledSizeBytes", "ExportManifest", "EndTime"):
+        assert again[k] == done[k], k
+    ddb.close()

@@ -113,6 +113,7 @@ ITEMS_PER_FILE = 100_000          # items in one export data file (DynamoDB: one
 MANIFEST_VERSION = "2020-06-30"
 TIME_MEMBERS = ("StartTime", "EndTime", "ExportTime")
 BATCH = 25                        # BatchWriteItem's limit
+STOP_CHECK_EVERY = 1_000          # an export checks for a closing database this often (model/exports.py CLOSE)
 PROGRESS_EVERY = 10_000           # an import's counters are saved this often (DescribeImport shows progress)
 DEFAULT_PAGE = 25                 # ListExports MaxResults / ListImports PageSize: at most 25 (model's max)
 CLOUDWATCH_LOG_GROUP = "arn:aws:logs:%s:%s:log-group:/aws-dynamodb/imports:*"
@@ -309,6 +310,7 @@ def _run_export(model, t, record: Dict[str, Any], at: Optional[float]) -> Dict[s
                       "etag": digest.hexdigest(), "dataFileS3Key": key})
         lines.clear()
 
+    j = jobs_model.jobs(model)
     try:
         for item in items:
             lines.append(formats.item_line(item))
@@ -316,8 +318,11 @@ def _run_export(model, t, record: Dict[str, Any], at: Optional[float]) -> Dict[s
             billed += size.item_size(item)
             if len(lines) == ITEMS_PER_FILE:
                 flush()
+            if not count % STOP_CHECK_EVERY:
+                j.check_stop()                         # the database is closing: FAILED, no manifest
     finally:
         getattr(items, "close", lambda: None)()        # pitr's scratch copy goes as soon as it is read
+    j.check_stop()
     if lines or not files:
         flush()
     end = jobs_model.jobs(model).now()
@@ -347,6 +352,23 @@ def _run_export(model, t, record: Dict[str, Any], at: Optional[float]) -> Dict[s
     s3.put_object(bucket, root + "manifest-summary.checksum", hashlib.md5(body).hexdigest().encode())
     return {"ExportManifest": root + "manifest-summary.json", "ItemCount": count, "BilledSizeBytes": billed,
             "EndTime": end}
+
+
+def _recover_export(model, record: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """An export found IN_PROGRESS at load (the process died): its COMPLETED fields, read back from its
+    manifest-summary.json, when that file was written (the export's files are whole), else None."""
+    key = record.get("_root", "") + "manifest-summary.json"
+    try:
+        summary = json.loads(s3_for(model).get_object(record["S3Bucket"], key))
+    except (KeyError, NoSuchBucket, OSError, ValueError):
+        return None
+    if summary.get("exportArn") != record["ExportArn"]:
+        return None
+    return {"ExportManifest": key, "ItemCount": summary["itemCount"],
+            "BilledSizeBytes": summary["billedSizeBytes"], "EndTime": _epoch(summary["endTime"])}
+
+
+jobs_model.RECOVER["export"] = _recover_export
 
 
 @operation("DescribeExport")
@@ -515,6 +537,7 @@ class _Importer:
         batch, self.batch, self.seen = self.batch, [], set()
         if not batch:
             return
+        jobs_model.jobs(self.model).check_stop()      # the database is closing (model/exports.py CLOSE)
         originals = [formats._encoder.encode(item) for item in batch]   # wire validation converts in place
         requests = [{"PutRequest": {"Item": item}} for item in batch]
         try:

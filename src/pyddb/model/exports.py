@@ -14,10 +14,18 @@ value = msgpack of a dict)
 LIFE OF A JOB
     IN_PROGRESS --work done--> COMPLETED
                \\--work raised--> FAILED (FailureCode, FailureMessage)
-    A record is written IN_PROGRESS before the request returns, and again at the end. A job that was
-    IN_PROGRESS when the database closed (or the process died) is FAILED when the records are next loaded
-    (FailureCode "UNKNOWN", FailureMessage "interrupted: the database was closed before the job finished"),
-    since its thread is gone; the files it wrote stay where they are (an export is only complete once its
+    A record is written IN_PROGRESS before the request returns, and again at the end.
+    CLOSE: `stop()` (DynamoDB.close, before the engine closes) sets a stop flag and joins every job thread.
+    The work checks the flag between files/batches (`check_stop`); a job that sees it raises `Stopped`
+    and is recorded FAILED (FailureCode "UNKNOWN", FailureMessage INTERRUPTED: "interrupted: the database
+    was closed before the job finished") while the engine is still open; a job past its last check (an
+    export writing its manifests) finishes and is recorded COMPLETED. Jobs are not resumed at reopen
+    (decision: an export is a copy at one instant that can be asked for again; a half-done import leaves
+    a table the caller must judge anyway), so the record always says what the files say.
+    CRASH: a job still IN_PROGRESS when the records are next loaded (the process died) is given to the
+    kind's RECOVER hook (the operation layer's: for an export, "is its manifest-summary.json there?"),
+    which returns the COMPLETED fields when the job's output is whole, else it is FAILED INTERRUPTED. The
+    files a failed job wrote stay where they are (an export is only complete once its
     manifest-summary.json exists, as with DynamoDB).
 
 CLIENT TOKENS
@@ -52,6 +60,9 @@ STATUS_MEMBER = {"export": "ExportStatus", "import": "ImportStatus"}
 TOKEN_WINDOW = 8 * 3600.0
 PK = b"j"
 INTERRUPTED = "interrupted: the database was closed before the job finished"
+# kind -> fn(model, record) -> the COMPLETED fields of a job found IN_PROGRESS at load whose output is whole,
+# or None (set by the operation layer, api/exports.py, which alone looks at files)
+RECOVER: Dict[str, Callable[[Any, Dict[str, Any]], Optional[Dict[str, Any]]]] = {}
 
 
 class Jobs:
@@ -63,6 +74,7 @@ class Jobs:
         self.lock = threading.RLock()
         self.records: Dict[str, Dict[str, Dict[str, Any]]] = {"export": {}, "import": {}}
         self.threads: Dict[str, threading.Thread] = {}
+        self.stopping = threading.Event()
         self._seq = 0
         for kind, ks in KEYSPACES.items():
             if not self.engine.has_keyspace(ks):
@@ -74,8 +86,23 @@ class Jobs:
         for kind, records in self.records.items():
             for arn, r in list(records.items()):
                 if r[STATUS_MEMBER[kind]] == "IN_PROGRESS":
-                    self.update(kind, arn, **{STATUS_MEMBER[kind]: "FAILED", "FailureCode": "UNKNOWN",
-                                              "FailureMessage": INTERRUPTED, "EndTime": self.now()})
+                    self._recover(kind, arn, r)
+
+    def _recover(self, kind: str, arn: str, r: Dict[str, Any]) -> None:
+        """A job left IN_PROGRESS by a crash: COMPLETED if its output is whole (RECOVER), else FAILED."""
+        status = STATUS_MEMBER[kind]
+        fields = None
+        hook = RECOVER.get(kind)
+        if hook is not None:
+            try:
+                fields = hook(self.model, r)
+            except Exception:  # noqa: BLE001 -- unreadable output is an incomplete one
+                log.exception("%s %s: cannot check its output", kind, arn)
+        if fields is not None:
+            self.update(kind, arn, **dict({"EndTime": self.now()}, **fields, **{status: "COMPLETED"}))
+        else:
+            self.update(kind, arn, **{status: "FAILED", "FailureCode": "UNKNOWN",
+                                      "FailureMessage": INTERRUPTED, "EndTime": self.now()})
 
     def now(self) -> float:
         return round(self.model.clock(), 3)
@@ -132,20 +159,38 @@ class Jobs:
                 code, message = (e.code, e.message) if isinstance(e, JobFailed) else ("UNKNOWN", str(e))
                 if not isinstance(e, JobFailed):
                     log.exception("%s %s failed", kind, arn)
-                try:
-                    self.update(kind, arn, **{status: "FAILED", "FailureCode": code,
-                                              "FailureMessage": message, "EndTime": self.now()})
-                except Exception:  # noqa: BLE001 -- the database was closed under the job
-                    pass
+                # the engine is open here: stop() joins this thread before the database closes (CLOSE)
+                self.update(kind, arn, **{status: "FAILED", "FailureCode": code,
+                                          "FailureMessage": message, "EndTime": self.now()})
             finally:
-                self.threads.pop(arn, None)
+                with self.lock:
+                    self.threads.pop(arn, None)
 
-        th = threading.Thread(target=run, name="pyddb-%s" % kind, daemon=True)
-        self.threads[arn] = th
-        th.start()
+        with self.lock:
+            if self.stopping.is_set():                # the database is closing: the job never runs
+                self.update(kind, arn, **{status: "FAILED", "FailureCode": "UNKNOWN",
+                                          "FailureMessage": INTERRUPTED, "EndTime": self.now()})
+                return
+            th = threading.Thread(target=run, name="pyddb-%s" % kind, daemon=True)
+            self.threads[arn] = th
+            th.start()
+
+    def check_stop(self) -> None:
+        """Raise Stopped when the database is closing (the work calls it between files and batches)."""
+        if self.stopping.is_set():
+            raise Stopped("UNKNOWN", INTERRUPTED)
+
+    def stop(self) -> None:
+        """Stop every job and wait for its thread (CLOSE); called by DynamoDB.close before the engine
+        closes, so each job's last record update is written."""
+        with self.lock:
+            self.stopping.set()
+            threads = list(self.threads.values())
+        for th in threads:
+            th.join()
 
     def wait(self, timeout: Optional[float] = None) -> None:
-        """Wait for every running job (for close and tests)."""
+        """Wait for every running job (for tests)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         for th in list(self.threads.values()):
             th.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
@@ -158,6 +203,10 @@ class JobFailed(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class Stopped(JobFailed):
+    """The database is closing (check_stop): the job ends FAILED with INTERRUPTED."""
 
 
 _JOBS_LOCK = threading.Lock()
