@@ -559,3 +559,29 @@ def test_an_export_found_in_progress_with_its_manifest_summary_written_is_comple
     for k in ("ItemCount", "BilledSizeBytes", "ExportManifest", "EndTime"):
         assert again[k] == done[k], k
     ddb.close()
+
+
+@pytest.mark.parametrize("recreate", [False, True])
+def test_an_import_whose_table_is_deleted_fails_and_never_writes_a_new_table_of_that_name(ddb, monkeypatch,
+                                                                                           recreate):
+    """The import writes to its own table (table_id), not to whatever table has the name: deleted
+    midway, the import is FAILED (not COMPLETED with an error per remaining item); deleted and created
+    again, the new table gets nothing."""
+    body = b"".join(b'{"Item":{"pk":{"S":"k%03d"}}}\n' % i for i in range(200))
+    put_object(ddb, "del/items.json", body)
+    real = api_exports.formats.parse_item_line
+    seen = []
+
+    def deleting(raw):
+        seen.append(raw)
+        if len(seen) == 100:                    # after a few batches were written
+            ddb.delete_table(TableName="doomed")
+            if recreate:
+                create(ddb, "doomed", pitr=False)
+        return real(raw)
+    monkeypatch.setattr(api_exports.formats, "parse_item_line", deleting)
+    d = import_(ddb, "doomed", "del/")
+    assert (d["ImportStatus"], d["FailureCode"]) == ("FAILED", "ResourceNotFoundException")
+    assert d["FailureMessage"] == "Table doomed was deleted during the import"
+    if recreate:
+        assert scan_all(ddb, "doomed") == []

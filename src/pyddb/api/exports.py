@@ -508,6 +508,7 @@ class _Importer:
         self.model = model
         self.record = record
         self.table = t.name
+        self.table_id = t.table_id
         self.keys = list(t.key_names)
         self.batch: List[Dict[str, Any]] = []
         self.seen: set = set()
@@ -531,9 +532,20 @@ class _Importer:
             self._reported = self.processed
             jobs_model.jobs(self.model).update("import", self.record["ImportArn"], **self.counters())
 
-    def flush(self) -> None:
+    def _dispatch(self, op: str, request: Dict[str, Any]) -> Dict[str, Any]:
+        """`op` on the import's own table: JobFailed when the table of that name is gone or is another
+        table (deleted, or deleted and created again: another table_id). The check and the write hold the
+        control-plane lock, which DeleteTable and CreateTable take, so no delete comes between them."""
         from pyddb import api
 
+        with self.model.lock:
+            current = self.model.tables.get(self.table)
+            if current is None or current.table_id != self.table_id:
+                raise JobFailed("ResourceNotFoundException",
+                                "Table %s was deleted during the import" % self.table)
+            return api.dispatch(self.model, op, request, wire=True)
+
+    def flush(self) -> None:
         batch, self.batch, self.seen = self.batch, [], set()
         if not batch:
             return
@@ -542,8 +554,7 @@ class _Importer:
         requests = [{"PutRequest": {"Item": item}} for item in batch]
         try:
             for _ in range(100):
-                out = api.dispatch(self.model, "BatchWriteItem", {"RequestItems": {self.table: requests}},
-                                   wire=True)
+                out = self._dispatch("BatchWriteItem", {"RequestItems": {self.table: requests}})
                 requests = out.get("UnprocessedItems", {}).get(self.table)
                 if not requests:
                     self.imported += len(batch)
@@ -553,8 +564,7 @@ class _Importer:
             pass
         for text in originals:
             try:
-                api.dispatch(self.model, "PutItem", {"TableName": self.table, "Item": json.loads(text)},
-                             wire=True)
+                self._dispatch("PutItem", {"TableName": self.table, "Item": json.loads(text)})
                 self.imported += 1
             except DynamoDBError as e:
                 self.errors += 1
