@@ -585,3 +585,34 @@ def test_an_import_whose_table_is_deleted_fails_and_never_writes_a_new_table_of_
     assert d["FailureMessage"] == "Table doomed was deleted during the import"
     if recreate:
         assert scan_all(ddb, "doomed") == []
+
+
+def test_an_export_without_export_time_holds_the_table_as_it_was_at_the_request(ddb, monkeypatch):
+    """No ExportTime: ExportTime is the request's instant and the export is the table then (read through
+    PITR), not the table when the job gets to read it; writes made meanwhile do not wait for the export."""
+    import threading
+    arn = create(ddb, "moving")
+    for i in range(30):
+        ddb.put_item(TableName="moving", Item={"pk": {"S": "k%02d" % i}, "v": {"N": "0"}})
+    go = threading.Event()
+    real = api_exports.LocalS3.create_bucket
+
+    def held(self, bucket):
+        assert go.wait(10)
+        return real(self, bucket)
+    monkeypatch.setattr(api_exports.LocalS3, "create_bucket", held)
+    d = ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket=BUCKET)["ExportDescription"]
+    time.sleep(0.01)                           # past ExportTime's millisecond
+    ddb.put_item(TableName="moving", Item={"pk": {"S": "k00"}, "v": {"N": "1"}})
+    ddb.put_item(TableName="moving", Item={"pk": {"S": "new"}})
+    ddb.delete_item(TableName="moving", Key={"pk": {"S": "k01"}})
+    go.set()
+    done = wait_export(ddb, d["ExportArn"])
+    assert done["ExportStatus"] == "COMPLETED", done
+    assert done["ExportTime"] == d["StartTime"] and done["ItemCount"] == 30
+    prefix = done["ExportManifest"].rsplit("/", 1)[0] + "/"
+    back = import_(ddb, "moving_copy", prefix, compression="GZIP")
+    assert back["ImportedItemCount"] == 30
+    assert scan_all(ddb, "moving_copy") == sorted(
+        [{"pk": {"S": "k%02d" % i}, "v": {"N": "0"}} for i in range(30)],
+        key=lambda i: json.dumps(i, sort_keys=True, default=repr))

@@ -34,9 +34,9 @@ EXPORT LAYOUT (DynamoDB developer guide, "DynamoDB table export output format", 
 EXPORT SEMANTICS
     The table must have point-in-time recovery enabled (API reference: "The table must have point in time
     recovery enabled"), asked through DescribeContinuousBackups when pyddb has it; ExportTime (default: the
-    request's time) must lie in [EarliestRestorableDateTime, now]. The items are the table at ExportTime
-    when model/pitr.py can read that past state, else the table at the moment the export job starts
-    (model/exports.py J3). BilledSizeBytes is the sum of DynamoDB's item sizes. ExportFormat ION and
+    request's time) must lie in [EarliestRestorableDateTime, now]. The items are the table at ExportTime,
+    read through model/pitr.py (model/exports.py J3): without an ExportTime, the table as it was at the
+    request, whatever is written while the job runs. BilledSizeBytes is the sum of DynamoDB's item sizes. ExportFormat ION and
     ExportType INCREMENTAL_EXPORT are refused as unsupported (ValidationException "pyddb does not support
     ... yet").
 
@@ -252,12 +252,13 @@ def export_table_to_point_in_time(model, request: Dict[str, Any]) -> Dict[str, A
         raise TableNotFoundException("Table not found: %s" % request["TableArn"])
     now = j.now()
     earliest, latest = _pitr_window(model, name, now, t.created_at)
-    at = None
     if request.get("ExportTime") is not None:
         at = round(_epoch(request["ExportTime"]), 3)
         if not earliest <= at <= now:
             raise InvalidExportTimeException(
                 "The specified ExportTime is outside of the point in time recovery window.")
+    else:                                 # the request's instant (not before the window's first millisecond)
+        at = max(now, earliest)
     export_id = _job_id(now)
     table_arn = model.arn(name)
     prefix = request.get("S3Prefix")
@@ -269,7 +270,7 @@ def export_table_to_point_in_time(model, request: Dict[str, Any]) -> Dict[str, A
         "StartTime": now,
         "TableArn": table_arn,
         "TableId": t.table_id,
-        "ExportTime": at if at is not None else now,
+        "ExportTime": at,
         "S3Bucket": request["S3Bucket"],
         "S3SseAlgorithm": request.get("S3SseAlgorithm") or "AES256",
         "ExportFormat": "DYNAMODB_JSON",
@@ -286,7 +287,7 @@ def export_table_to_point_in_time(model, request: Dict[str, Any]) -> Dict[str, A
     return {"ExportDescription": _render(record)}
 
 
-def _run_export(model, t, record: Dict[str, Any], at: Optional[float]) -> Dict[str, Any]:
+def _run_export(model, t, record: Dict[str, Any], at: float) -> Dict[str, Any]:
     """The export job: _started, the data files, manifest-files, then manifest-summary (EXPORT LAYOUT)."""
     s3 = s3_for(model)
     bucket, root = record["S3Bucket"], record["_root"]

@@ -37,9 +37,10 @@ INVARIANTS
     (J1) A job's record is durable (sync write) before the request that started it returns.
     (J2) Records change only through `update`, which rewrites the whole record under the jobs lock, so a
          reader sees one version or the next, never half of an update.
-    (J3) `table_items_at` yields the items of one table as they were at one instant: either the state at a
-         time T read from point-in-time recovery (model/pitr.py, when it offers `iter_table_at`), or the
-         current state read whole under the table's lock (writers wait for the read, not for the files).
+    (J3) `table_items_at` yields the items of one table as they were at one instant T (the export's
+         ExportTime, which is the request's instant when the request gave none), read from point-in-time
+         recovery (model/pitr.py iter_table_at); the table's lock is never held, so writers do not wait
+         for an export, and the items are streamed, not held in memory.
 """
 from __future__ import annotations
 
@@ -50,7 +51,6 @@ from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import msgpack
 
-from pyddb.types import codec
 
 log = logging.getLogger("pyddb.exports")
 
@@ -232,17 +232,12 @@ def describe(record: Dict[str, Any]) -> Dict[str, Any]:
 # ---- the items an export reads -----------------------------------------------------------------------------
 
 
-def table_items_at(model, t, at: Optional[float]) -> Iterator[Dict[str, Any]]:
-    """The items of table `t` at time `at` (None: now), one consistent state (J3). pitr.iter_table_at raises
+def table_items_at(model, t, at: float) -> Iterator[Dict[str, Any]]:
+    """The items of table `t` at time `at` (epoch seconds), one consistent state (J3), read through
+    point-in-time recovery (model/pitr.py iter_table_at: the newest base copy at or before `at` plus the
+    WAL replayed up to `at`, materialized into a scratch keyspace under the control-plane lock, then
+    scanned with no lock held; the scratch keyspace is dropped when the iterator ends or is closed).
     LookupError for a time outside the table's recovery window (the export then fails)."""
-    if at is not None:
-        try:
-            from pyddb.model import pitr                                  # backups+PITR, when present
-        except ImportError:
-            pitr = None
-        iter_at = getattr(pitr, "iter_table_at", None)
-        if iter_at is not None:
-            return iter_at(model, t, at)
-    with model.table_lock(t.name):
-        values = [v for _, _, v in model.engine.scan(t.keyspace)]
-    return (codec.decode(v) for v in values)
+    from pyddb.model import pitr
+
+    return pitr.iter_table_at(model, t, at)
