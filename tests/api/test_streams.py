@@ -365,3 +365,96 @@ def test_reopen_reenables_a_stream_closed_while_its_table_still_carries_it(tmp_p
         assert brief(read_all(sc, arn)) == [("INSERT", {"pk": S("x")}, None, None, None)]
     finally:
         c.close()
+
+
+def _wal_records_of(model, keyspace, pk):
+    """[(lsn, has a stream op)] of the WAL records that write item `pk` of `keyspace`."""
+    from pyddb.model import streams as model_streams
+    out = []
+    for lsn, _ts, ops in model.engine.wal_records(max(model.engine.first_wal_lsn, 1)):
+        if any(op[0] == keyspace and op[1] == pk for op in ops):
+            out.append((lsn, any(op[0] is None and op[1] == model_streams.TAG for op in ops)))
+    return out
+
+
+@pytest.mark.parametrize("how", ["put_item", "batch_write_item", "transact_write_items"])
+def test_a_write_racing_update_table_enabling_the_stream_is_recorded_or_before_it(tmp_path, how):
+    """A writer past its look at the table's stream setting, paused before its engine batch, while
+    UpdateTable enables the stream (r1): UpdateTable waits for the table's lock, so the write commits either
+    before the stream starts or with its record, never after it without one."""
+    import threading
+
+    import pyddb
+    from pyddb.types import keycodec
+    c = pyddb.connect(str(tmp_path / "db"), sync="off", ttl_interval=0)
+    try:
+        make_table(c, view=None)
+        model = c.model
+        t = model.tables["tab"]
+        real = model.engine
+        held, gate = threading.Event(), threading.Event()
+
+        class Paused:
+            def __getattr__(self, name):
+                return getattr(real, name)
+
+            def write_batch(self, ops, sync=False):
+                if any(op[0] == t.keyspace for op in ops) and not gate.is_set():
+                    held.set()
+                    gate.wait(30)
+                return real.write_batch(ops, sync=sync)
+
+        item = {"pk": S("a")}
+        write = {
+            "put_item": lambda: c.put_item(TableName="tab", Item=item),
+            "batch_write_item": lambda: c.batch_write_item(RequestItems={"tab": [{"PutRequest": {"Item": item}}]}),
+            "transact_write_items": lambda: c.transact_write_items(
+                TransactItems=[{"Put": {"TableName": "tab", "Item": item}}]),
+        }[how]
+        lock = model._table_locks["tab"]
+        updating, updated = threading.Event(), threading.Event()
+        updater = None
+
+        class Spy:                                  # tells when UpdateTable waits for the table's lock
+            def __getattr__(self, name):
+                return getattr(lock, name)
+
+            def __enter__(self):
+                if threading.current_thread() is updater:
+                    updating.set()
+                return lock.__enter__()
+
+            def __exit__(self, *exc):
+                return lock.__exit__(*exc)
+
+            def acquire(self, *a, **kw):
+                if threading.current_thread() is updater:
+                    updating.set()
+                return lock.acquire(*a, **kw)
+
+        model.items.engine = model.engine = Paused()
+        model._table_locks["tab"] = Spy()
+        writer = threading.Thread(target=write)
+        writer.start()
+        assert held.wait(30)
+        updater = threading.Thread(target=lambda: (c.update_table(
+            TableName="tab", StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}),
+            updated.set()))
+        updater.start()
+        for _ in range(3000):                       # until UpdateTable finished or waits for the lock
+            if updating.wait(0.01) or updated.is_set():
+                break
+        gate.set()
+        writer.join(30)
+        updater.join(30)
+        model.items.engine = model.engine = real
+        model._table_locks["tab"] = lock
+        arn = c.describe_table(TableName="tab")["Table"]["LatestStreamArn"]
+        start = model.streams.get(arn).start_lsn
+        [(lsn, recorded)] = _wal_records_of(model, t.keyspace, keycodec.encode(S("a")))
+        assert recorded or lsn <= start
+        c.put_item(TableName="tab", Item={"pk": S("b")})
+        keys = [r["dynamodb"]["Keys"]["pk"]["S"] for r in read_all(c.streams(), arn)]
+        assert keys == (["a", "b"] if recorded else ["b"])
+    finally:
+        c.close()

@@ -926,7 +926,11 @@ def update_table(model, request: Dict[str, Any]) -> Dict[str, Any]:
                 model.engine.drop_keyspace(ix.keyspace)        # left over from an earlier index of that name
             if ix.status == "CREATING":
                 model.engine.create_keyspace(ix.keyspace)
-        model.save_table(new)
+        # under the table's lock (as DeleteTable): a writer that looked at the stream setting (or the indexes)
+        # of the old definition has committed before the swap, so none commits after a stream is enabled
+        # without its record (model/streams.py log_ops runs under the same lock)
+        with model.table_lock(t.name):
+            model.save_table(new)
         for ix in online:
             model.backfills.start(new.name, ix.name)
     keyspaces = _keyspace_stats(model)
