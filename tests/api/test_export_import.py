@@ -616,3 +616,26 @@ def test_an_export_without_export_time_holds_the_table_as_it_was_at_the_request(
     assert scan_all(ddb, "moving_copy") == sorted(
         [{"pk": {"S": "k%02d" % i}, "v": {"N": "0"}} for i in range(30)],
         key=lambda i: json.dumps(i, sort_keys=True, default=repr))
+
+
+def test_the_operation_layer_leaves_compression_digests_and_names_to_pyddb_io():
+    """Layering (docs/export-import.md): api/exports.py imports no file, compression or digest module;
+    GZIP, the MD5s and the random data file names are pyddb.io's."""
+    import ast
+    import io as _io
+    from pyddb.io import formats, s3local
+    tree = ast.parse(open(api_exports.__file__, encoding="utf-8").read())
+    imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    assert not imported & {"gzip", "zlib", "hashlib", "base64", "os", "shutil", "io", "tempfile"}
+    body = formats.gzip_bytes(b"a\nbc\n")
+    assert body == formats.gzip_bytes(b"a\nbc\n") and gzip.decompress(body) == b"a\nbc\n"
+    r = formats.reader(_io.BytesIO(body), "GZIP")
+    assert list(r) == [b"a\n", b"bc\n"] and r.count == 5
+    with pytest.raises(formats.READ_ERRORS):
+        list(formats.reader(_io.BytesIO(b"not gzip"), "GZIP"))
+    assert formats.reader(_io.BytesIO(b"x\n")).read() == b"x\n"
+    names = {s3local.unique_name() for _ in range(50)}
+    assert len(names) == 50 and all(re.fullmatch(r"[a-z2-7]{26}", n) for n in names)
+    assert s3local.etag(b"abc") == hashlib.md5(b"abc").hexdigest()
+    assert s3local.content_md5(b"abc") == base64.b64encode(hashlib.md5(b"abc").digest()).decode()

@@ -77,16 +77,11 @@ TEXTS (NOT CONFIRMED: no recording of DynamoDB's own was found; each is the clos
 """
 from __future__ import annotations
 
-import base64
 import datetime as _datetime
-import gzip
-import hashlib
 import json
 import logging
-import os
 import time
 import uuid
-import zlib
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from pyddb.api import operation
@@ -100,7 +95,7 @@ from pyddb.errors import (
     PointInTimeRecoveryUnavailableException,
     TableNotFoundException,
 )
-from pyddb.io import formats
+from pyddb.io import formats, s3local
 from pyddb.io.s3local import LocalS3, NoSuchBucket
 from pyddb.model import exports as jobs_model
 from pyddb.model.exports import JobFailed
@@ -124,9 +119,7 @@ CLOUDWATCH_LOG_GROUP = "arn:aws:logs:%s:%s:log-group:/aws-dynamodb/imports:*"
 
 def s3_for(model) -> LocalS3:
     """The local S3 of `model` (WHERE THE FILES GO)."""
-    root = (getattr(model, "s3_root", None) or os.environ.get("PYDDB_S3_ROOT")
-            or os.path.join(model.path, "s3"))
-    return LocalS3(root)
+    return LocalS3(s3local.root_for(getattr(model, "s3_root", None), model.path))
 
 
 def _epoch(value: Any) -> float:
@@ -302,13 +295,11 @@ def _run_export(model, t, record: Dict[str, Any], at: float) -> Dict[str, Any]:
     lines: List[bytes] = []
 
     def flush() -> None:
-        body = gzip.compress(b"".join(lines), mtime=0)
-        key = "%sdata/%s.json.gz" % (root, base64.b32encode(os.urandom(16)).decode("ascii").lower()[:26])
+        body = formats.gzip_bytes(b"".join(lines))
+        key = "%sdata/%s.json.gz" % (root, s3local.unique_name())
         s3.put_object(bucket, key, body)
-        digest = hashlib.md5(body)
-        files.append({"itemCount": len(lines),
-                      "md5Checksum": base64.b64encode(digest.digest()).decode("ascii"),
-                      "etag": digest.hexdigest(), "dataFileS3Key": key})
+        files.append({"itemCount": len(lines), "md5Checksum": s3local.content_md5(body),
+                      "etag": s3local.etag(body), "dataFileS3Key": key})
         lines.clear()
 
     j = jobs_model.jobs(model)
@@ -329,7 +320,7 @@ def _run_export(model, t, record: Dict[str, Any], at: float) -> Dict[str, Any]:
     end = jobs_model.jobs(model).now()
     manifest_files = "".join(json.dumps(f, separators=(",", ":")) + "\n" for f in files).encode("utf-8")
     s3.put_object(bucket, root + "manifest-files.json", manifest_files)
-    s3.put_object(bucket, root + "manifest-files.checksum", hashlib.md5(manifest_files).hexdigest().encode())
+    s3.put_object(bucket, root + "manifest-files.checksum", s3local.etag(manifest_files).encode())
     summary = {
         "version": MANIFEST_VERSION,
         "exportArn": record["ExportArn"],
@@ -350,7 +341,7 @@ def _run_export(model, t, record: Dict[str, Any], at: float) -> Dict[str, Any]:
     }
     body = json.dumps(summary, separators=(",", ":")).encode("utf-8")
     s3.put_object(bucket, root + "manifest-summary.json", body)
-    s3.put_object(bucket, root + "manifest-summary.checksum", hashlib.md5(body).hexdigest().encode())
+    s3.put_object(bucket, root + "manifest-summary.checksum", s3local.etag(body).encode())
     return {"ExportManifest": root + "manifest-summary.json", "ItemCount": count, "BilledSizeBytes": billed,
             "EndTime": end}
 
@@ -458,48 +449,6 @@ def _is_export_metadata(key: str) -> bool:
     return False
 
 
-class _Counting:
-    """A binary stream that counts the bytes read through it (ProcessedSizeBytes)."""
-
-    def __init__(self, raw) -> None:
-        self.raw = raw
-        self.count = 0
-
-    def read(self, n: int = -1) -> bytes:
-        data = self.raw.read(n)
-        self.count += len(data)
-        return data
-
-    def read1(self, n: int = -1) -> bytes:
-        data = self.raw.read1(n) if hasattr(self.raw, "read1") else self.raw.read(n)
-        self.count += len(data)
-        return data
-
-    def readinto(self, b) -> int:
-        data = self.read(len(b))
-        b[:len(data)] = data
-        return len(data)
-
-    def readable(self) -> bool:
-        return True
-
-    @property
-    def closed(self) -> bool:
-        return False
-
-    def __iter__(self):
-        while True:
-            line = self.readline()
-            if not line:
-                return
-            yield line
-
-    def readline(self, limit: int = -1) -> bytes:
-        line = self.raw.readline(limit)
-        self.count += len(line)
-        return line
-
-
 class _Importer:
     """Puts items into the new table 25 at a time (BatchWriteItem, wire form), item by item when a batch is
     refused so each bad item counts one error; a key seen twice in a batch starts a new batch (the later
@@ -591,13 +540,13 @@ def _run_import(model, t, record: Dict[str, Any]) -> Dict[str, Any]:
     importer = _Importer(model, record, t)
     for key in keys:
         with s3.open_object(bucket, key) as f:
-            stream = _Counting(gzip.GzipFile(fileobj=f) if record["InputCompressionType"] == "GZIP" else f)
+            stream = formats.reader(f, record["InputCompressionType"])
             try:
                 if record["InputFormat"] == "CSV":
                     _read_csv(importer, key, stream, csv_options, key_types)
                 else:
                     _read_json(importer, key, stream)
-            except (OSError, EOFError, zlib.error) as e:         # not gzip, or cut short: skip the rest
+            except formats.READ_ERRORS as e:                      # not gzip, or cut short: skip the rest
                 importer.error(key, "cannot read the object: %s" % e)
             importer.bytes += stream.count
     importer.flush()

@@ -17,13 +17,20 @@ CSV (import only; "Amazon S3 import formats for DynamoDB", CSV)
     is never a valid key and rarely what a blank cell means). A row with more cells than the header, or a
     line the csv module cannot read, is a FormatError.
 
+COMPRESSION (export data files are GZIP; an import's InputCompressionType is GZIP or NONE)
+    `gzip_bytes` compresses a data file's body (mtime 0: the same items give the same bytes);
+    `reader(stream, compression)` reads an object through its decompression, counting the uncompressed
+    bytes read (ProcessedSizeBytes); `READ_ERRORS` are what a corrupt or cut-short GZIP object raises.
+
 ERRORS: FormatError(kind, detail) with kind "json" (not JSON), "shape" (not {"Item": {...}}) or "csv".
 """
 from __future__ import annotations
 
 import base64
 import csv
+import gzip
 import json
+import zlib
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 Item = Dict[str, Any]
@@ -127,3 +134,61 @@ def text_lines(binary: Iterator[bytes]) -> Iterator[str]:
     that is not UTF-8 is replaced (U+FFFD) rather than stopping the read."""
     for line in binary:
         yield line.decode("utf-8", "replace")
+
+
+# ---- compression ------------------------------------------------------------------------------------------
+
+READ_ERRORS = (OSError, EOFError, zlib.error)     # not GZIP, or cut short
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    """GZIP of `data` with no timestamp (an export's data file body)."""
+    return gzip.compress(data, mtime=0)
+
+
+def reader(raw, compression: str = "NONE") -> "CountingReader":
+    """A binary stream over object `raw` ("GZIP": decompressed; "NONE": as is) that counts the bytes it
+    hands out (`.count`). Reading a bad GZIP object raises one of READ_ERRORS."""
+    return CountingReader(gzip.GzipFile(fileobj=raw) if compression == "GZIP" else raw)
+
+
+class CountingReader:
+    """A binary stream that counts the bytes read through it (ProcessedSizeBytes)."""
+
+    def __init__(self, raw) -> None:
+        self.raw = raw
+        self.count = 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.raw.read(n)
+        self.count += len(data)
+        return data
+
+    def read1(self, n: int = -1) -> bytes:
+        data = self.raw.read1(n) if hasattr(self.raw, "read1") else self.raw.read(n)
+        self.count += len(data)
+        return data
+
+    def readinto(self, b) -> int:
+        data = self.read(len(b))
+        b[:len(data)] = data
+        return len(data)
+
+    def readable(self) -> bool:
+        return True
+
+    @property
+    def closed(self) -> bool:
+        return False
+
+    def __iter__(self):
+        while True:
+            line = self.readline()
+            if not line:
+                return
+            yield line
+
+    def readline(self, limit: int = -1) -> bytes:
+        line = self.raw.readline(limit)
+        self.count += len(line)
+        return line

@@ -19,17 +19,43 @@ OBJECT WRITES
     sees the whole object or none, as in S3. Writes never fsync the directory: an export is a copy that can
     be made again, and DynamoDB's own exports are not transactional either.
 
+NAMES AND DIGESTS
+    `root_for(configured, database_path)` is the S3 root: `configured` if set, else $PYDDB_S3_ROOT, else
+    `<database_path>/s3`. `unique_name()` is 26 random lowercase base32 characters (an export's data file
+    name, as DynamoDB's). `etag(data)` is the hex MD5 S3 reports as an object's ETag (and pyddb writes into
+    an export's .checksum files); `content_md5(data)` the base64 MD5 (Content-MD5, md5Checksum).
+
 INVARIANTS
     (S3-1) Nothing outside root/<bucket>/ is ever read or written through this module.
     (S3-2) An object is visible to get/list only once complete.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import uuid
-from typing import BinaryIO, Iterator, List
+from typing import BinaryIO, Iterator, List, Optional
 
 PART_SUFFIX = ".part"
+
+
+def root_for(configured: Optional[str], database_path: str) -> str:
+    """The S3 root of a database (NAMES AND DIGESTS)."""
+    return configured or os.environ.get("PYDDB_S3_ROOT") or os.path.join(database_path, "s3")
+
+
+def unique_name() -> str:
+    """26 random lowercase base32 characters."""
+    return base64.b32encode(os.urandom(16)).decode("ascii").lower()[:26]
+
+
+def etag(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()
+
+
+def content_md5(data: bytes) -> str:
+    return base64.b64encode(hashlib.md5(data).digest()).decode("ascii")
 
 
 class NoSuchBucket(Exception):
