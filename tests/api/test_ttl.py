@@ -174,3 +174,75 @@ def test_clock_operations_and_their_errors(ddb):
         assert e.value.response["Error"]["Code"] == "ValidationException"
     r = ddb.pyddb_sweep_ttl()
     assert isinstance(r["Deleted"], int) and r["Deleted"] >= 0
+
+
+def test_budgeted_passes_resume_where_the_last_stopped_and_cover_the_table(tmp_path):
+    """The background sweeper examines at most `budget` items per pass and resumes at its cursor, so a big
+    table costs a bounded slice per pass; successive passes still reach every due item, and a full pass
+    (sweep_now) is one call."""
+    import pyddb
+    c = pyddb.connect(str(tmp_path / "db"), sync="off", ttl_interval=0)
+    try:
+        make_table(c, stream=False)
+        make_table(c, name="two", stream=False)
+        now = int(time.time())
+        for i in range(30):
+            c.put_item(TableName="tab", Item={"pk": S("k%02d" % i), "exp": N(now - 5 if i % 3 else now + 10 ** 6)})
+        for i in range(6):
+            c.put_item(TableName="two", Item={"pk": S("k%d" % i), "exp": N(now - 5)})
+        update(c, True)
+        update(c, True, name="two")
+        settle(c)
+        ttl = c.model.ttl
+        counts = [ttl.sweep_pass(budget=7) for _ in range(12)]
+        assert all(n <= 7 for n in counts) and sum(counts) == 20 + 6
+        assert len(c.scan(TableName="tab")["Items"]) == 10 and c.scan(TableName="two")["Items"] == []
+        # items written behind the cursor are reached when the cursor comes round again
+        for i in range(30):
+            c.put_item(TableName="tab", Item={"pk": S("k%02d" % i), "exp": N(now - 5)})
+        counts = [ttl.sweep_pass(budget=7) for _ in range(12)]
+        assert all(n <= 7 for n in counts) and sum(counts) == 30
+        for i in range(4):
+            c.put_item(TableName="tab", Item={"pk": S("z%d" % i), "exp": N(now - 5)})
+        assert ttl.sweep_now() == 4                         # a full pass on demand
+    finally:
+        c.close()
+
+
+def test_the_sweepers_cheap_look_at_the_stored_bytes_agrees_with_decoding_them():
+    """ttl.due(raw, ...) reads only the TTL attribute's bytes where it can; it must say exactly what
+    expired(decode(raw)) says, whatever else the item holds (the same bytes nested, in strings, in names)."""
+    import random
+
+    from pyddb.model import ttl
+    from pyddb.types import codec
+    rnd = random.Random(7)
+    now = 1_700_000_000
+    numbers = [str(now - 5), str(now + 5), str(now), "%d.5" % (now - 1), "%d.5" % now, str(now - 6 * 365 * 86400),
+               "-1", "0", "1E+9", "99999999999999999999999999999999999999", "1.5", str(now - 4 * 365 * 86400)]
+
+    def value():
+        r = rnd.random()
+        if r < 0.5:
+            return N(rnd.choice(numbers))
+        if r < 0.6:
+            return S(rnd.choice(numbers))
+        if r < 0.7:
+            return {"M": {"exp": N(rnd.choice(numbers))}}
+        if r < 0.8:
+            return {"L": [N(rnd.choice(numbers)), {"M": {"exp": N(rnd.choice(numbers))}}]}
+        if r < 0.9:
+            return S("\xa3exp\x81\xa1N\xa3abc" + rnd.choice(numbers))
+        return {"B": b"\xa3exp\x81\xa1N\xaa" + rnd.choice(numbers).encode()}
+
+    names = ["exp", "xexp", "\xa3exp", "ex", "expp", "other", "v"]
+    checked = 0
+    for _ in range(3000):
+        item = {"pk": S("a")}
+        for _ in range(rnd.randint(0, 4)):
+            item[rnd.choice(names)] = value()
+        raw = codec.encode(item)
+        for attr in ("exp", "\xa3exp"):
+            assert ttl.due(raw, ttl.pattern(attr), attr, now) == ttl.expired(item, attr, now), (item, attr)
+            checked += 1
+    assert checked == 6000

@@ -17,10 +17,17 @@ EXPIRY
 
 THE SWEEPER
     A daemon thread started by the model and stopped by close(): every `interval` seconds (default 2,
-    `DynamoDB(ttl_interval=...)`, `pyddb serve --ttl-interval`; 0 or None: no thread) it sweeps every table
-    (`sweep_now()` does one pass synchronously: what tests call after moving the clock), forgets expired
-    streams and re-applies the WAL retention policy (model/retention.py). Deletes go in batches of
-    SWEEP_BATCH items, each its own small write, so it never holds a table lock for long.
+    `DynamoDB(ttl_interval=...)`, `pyddb serve --ttl-interval`; 0 or None: no thread) it makes one budgeted
+    pass (`sweep_pass(SCAN_BUDGET)`), forgets expired streams and re-applies the WAL retention policy
+    (model/retention.py). A budgeted pass examines at most SCAN_BUDGET items over all TTL tables and resumes
+    where the previous one stopped (a cursor per table, tables in name order), so a pass costs a bounded
+    slice of the GIL whatever the tables' sizes, and a table of N items is covered in N / SCAN_BUDGET
+    passes. `sweep_now()` is a full pass of every table, synchronously (what tests and
+    PyDDB_20240101.SweepTimeToLive call after moving the clock). Items are read in scan slices of at most
+    SLICE items; due keys are deleted as soon as SWEEP_BATCH of them are found (each delete its own small
+    write, so no table lock is held for long and no list grows with the table). An item is looked at
+    through its stored bytes (`due`): only one holding the TTL attribute's name followed by an N is decoded,
+    and only when the number found there is due.
 
 CLOCK
     model.clock is a `Clock`: the base clock (time.time) plus an offset, or a fixed epoch. `set(epoch=...)`,
@@ -39,7 +46,9 @@ from pyddb.model import retention
 log = logging.getLogger("pyddb.ttl")
 
 FIVE_YEARS_S = 5 * 365 * 24 * 3600
-SWEEP_BATCH = 100
+SWEEP_BATCH = 100                                     # due keys deleted per chunk
+SCAN_BUDGET = 10000                                   # items a background pass examines (all tables)
+SLICE = 1000                                          # items per engine scan call
 DEFAULT_INTERVAL_S = 2.0
 TRANSITION_S = 1.0
 
@@ -108,6 +117,41 @@ def expired(item: dict, attr: str, now: float) -> bool:
     return v <= now and v >= now - FIVE_YEARS_S
 
 
+def pattern(attr: str) -> bytes:
+    """The stored bytes of a top-level N attribute `attr` up to its number: msgpack of the name, then the
+    one-entry map {"N": ...} (model/../types/codec.py stores the wire form as msgpack)."""
+    import msgpack
+    return msgpack.packb(attr, use_bin_type=True) + b"\x81\xa1N"
+
+
+def due(raw: bytes, pat: bytes, attr: str, now: float) -> bool:
+    """expired(decode(raw), attr, now), decoding only when the bytes say it may be. `pat` = pattern(attr).
+    No occurrence of `pat`: the item has no top-level N `attr`. One occurrence: if the item has that
+    attribute, it is this one, so the number after it decides when it is not due; otherwise (several, a
+    number that cannot be read there, or a due one) the item is decoded and checked."""
+    i = raw.find(pat)
+    if i < 0:
+        return False
+    if raw.find(pat, i + 1) < 0:
+        j = i + len(pat)
+        if j < len(raw):
+            b = raw[j]
+            n = -1
+            if 0xA0 <= b <= 0xBF:                     # fixstr
+                n, j = b & 0x1F, j + 1
+            elif b == 0xD9 and j + 1 < len(raw):      # str 8
+                n, j = raw[j + 1], j + 2
+            if n >= 0 and j + n <= len(raw):
+                try:
+                    v = float(raw[j:j + n])
+                except ValueError:
+                    v = None
+                if v is not None and not (now - FIVE_YEARS_S <= v <= now):
+                    return False
+    from pyddb.types import codec
+    return expired(codec.decode(raw), attr, now)
+
+
 class TTL:
     """The TTL sweeper and settings helpers of one model (model.ttl)."""
 
@@ -119,6 +163,8 @@ class TTL:
         self._sweep_lock = threading.Lock()
         self._thread: Optional[threading.Thread] = None
         self.deleted = 0                              # items deleted since open (stats)
+        self._cursors: dict = {}                      # table_id -> (pk, sk) a budgeted pass resumes after
+        self._turn: Optional[str] = None              # the table name a budgeted pass starts with
 
     def start(self) -> None:
         if self.interval and self._thread is None:
@@ -134,7 +180,7 @@ class TTL:
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                self.sweep_now()
+                self.sweep_pass(SCAN_BUDGET)
             except Exception:                         # a table dropped mid-sweep, a closing engine: next pass
                 if self._stop.is_set():
                     return
@@ -144,17 +190,17 @@ class TTL:
         return status(t, self.model.clock(), self.transition_s)
 
     def sweep_now(self) -> int:
-        """One pass over every table with TTL ENABLED; returns the number of items deleted. Also forgets
+        """One full pass over every table with TTL ENABLED; returns the number of items deleted. Also forgets
         expired streams and re-applies the WAL retention policy."""
+        return self.sweep_pass(None)
+
+    def sweep_pass(self, budget: Optional[int]) -> int:
+        """A pass examining at most `budget` items, resuming at the cursors (None: every item of every TTL
+        table, from the start); then the maintenance. Returns the number of items deleted."""
         model = self.model
         n = 0
         with self._sweep_lock:
-            for t in list(model.tables.values()):
-                if self._stop.is_set():
-                    break
-                st, attr = self.status(t)
-                if st == "ENABLED":
-                    n += self._sweep_table(t, attr)
+            n = self._sweep_all() if budget is None else self._sweep_budgeted(budget)
             streams = getattr(model, "streams", None)
             if streams is not None:
                 streams.expire()
@@ -165,38 +211,105 @@ class TTL:
         self.deleted += n
         return n
 
-    def _sweep_table(self, t, attr: str) -> int:
-        from pyddb._engine.errors import EngineError
-        from pyddb.model import streams
-        from pyddb.types import codec
+    def _enabled_tables(self) -> list:
+        out = []
+        for t in sorted(list(self.model.tables.values()), key=lambda t: t.name):
+            st, attr = self.status(t)
+            if st == "ENABLED":
+                out.append((t, attr))
+        return out
 
-        model = self.model
-        engine = model.engine
-        now = model.clock()
-        due = []
-        try:
-            for pk, sk, raw in engine.scan(t.keyspace):
-                item = codec.decode(raw)
-                if expired(item, attr, now):
-                    due.append((pk, sk))
-        except EngineError:                           # the table was deleted meanwhile
-            return 0
+    def _sweep_all(self) -> int:
         n = 0
-        for i in range(0, len(due), SWEEP_BATCH):
+        for t, attr in self._enabled_tables():
             if self._stop.is_set():
                 break
-            for pk, sk in due[i:i + SWEEP_BATCH]:
-                def cond(old, _attr=attr):
-                    return bool(old) and expired(old, _attr, model.clock())
-                try:
-                    with streams.service_identity():
-                        old, _ = model.items.write(t, pk, sk, lambda old: None, condition=cond)
-                except Exception as e:                # renewed (condition failed) or table gone
-                    if type(e).__name__ == "ConditionalCheckFailedException":
-                        continue
-                    if type(e).__name__ == "ResourceNotFoundException":
-                        return n
-                    raise
-                if old is not None:
-                    n += 1
+            n += self._sweep_table(t, attr, None, None)[0]
         return n
+
+    def _sweep_budgeted(self, budget: int) -> int:
+        tables = self._enabled_tables()
+        live = {t.table_id for t, _ in tables}
+        for tid in [k for k in self._cursors if k not in live]:
+            del self._cursors[tid]                    # the table is gone or its TTL off: start over later
+        if not tables:
+            return 0
+        names = [t.name for t, _ in tables]
+        first = 0
+        if self._turn is not None:
+            first = next((k for k, name in enumerate(names) if name >= self._turn), 0)
+        n = 0
+        left = budget
+        for k in range(len(tables)):
+            if left <= 0 or self._stop.is_set():
+                break
+            t, attr = tables[(first + k) % len(tables)]
+            deleted, examined, cursor = self._sweep_table(t, attr, self._cursors.get(t.table_id), left)
+            n += deleted
+            left -= examined
+            if cursor is None:                        # the end of the table: the next table's turn
+                self._cursors.pop(t.table_id, None)
+                self._turn = tables[(first + k + 1) % len(tables)][0].name
+            else:
+                self._cursors[t.table_id] = cursor
+                self._turn = t.name
+                break
+        return n
+
+    def _sweep_table(self, t, attr: str, cursor, budget: Optional[int]) -> tuple:
+        """Sweep table `t` from after `cursor` (None: its start), examining at most `budget` items (None: all).
+        Returns (deleted, examined, cursor to resume after, or None when the table's end was reached)."""
+        from pyddb._engine.errors import EngineError
+
+        engine = self.model.engine
+        now = self.model.clock()
+        pat = pattern(attr)
+        n = examined = 0
+        while True:
+            if self._stop.is_set():
+                return n, examined, cursor
+            limit = SLICE if budget is None else min(SLICE, budget - examined)
+            if limit <= 0:
+                return n, examined, cursor
+            found = []
+            k = 0
+            ended = True
+            try:
+                for pk, sk, raw in engine.scan(t.keyspace, start_after=cursor):
+                    k += 1
+                    cursor = (pk, sk)
+                    if due(raw, pat, attr, now):
+                        found.append((pk, sk))
+                    if k >= limit or len(found) >= SWEEP_BATCH:
+                        ended = False
+                        break
+            except EngineError:                       # the table was deleted meanwhile
+                return n, examined + k, None
+            examined += k
+            deleted, gone = self._delete(t, attr, found)
+            n += deleted
+            if gone or ended:
+                return n, examined, None
+
+    def _delete(self, t, attr: str, keys: list) -> tuple:
+        """Delete the items `keys` of `t` that are still expired; returns (deleted, table gone)."""
+        from pyddb.model import streams
+
+        model = self.model
+        n = 0
+
+        def cond(old, _attr=attr):
+            return bool(old) and expired(old, _attr, model.clock())
+        for pk, sk in keys:
+            try:
+                with streams.service_identity():
+                    old, _ = model.items.write(t, pk, sk, lambda old: None, condition=cond)
+            except Exception as e:                # renewed (condition failed) or table gone
+                if type(e).__name__ == "ConditionalCheckFailedException":
+                    continue
+                if type(e).__name__ == "ResourceNotFoundException":
+                    return n, True
+                raise
+            if old is not None:
+                n += 1
+        return n, False
