@@ -19,6 +19,9 @@ PEERS
                 Query Limit 10     list(engine.iter_range(ks, pk, limit=10[, reverse=True]))
                 Scan               iterate engine.scan(ks) (items/s)
   engine_full the write calls again on pyddb_full's database, waiting for durability (sync=True).
+  engine_decode  a floor, not a peer: the engine read plus codec.decode of each value (msgpack.unpackb to
+              the response's dicts), for GetItem and Scan: what any layer that returns the item as Python
+              dicts pays before doing anything else.
 
 WORKLOAD (generated from --seed before anything is timed)
   A 10-attribute item: pk (S, 16 chars), sk (S, 6 digits), and s (S, 20 chars), n (N), f (N, decimal),
@@ -31,7 +34,8 @@ WORKLOAD (generated from --seed before anything is timed)
       moto gets NO 1,000,000-item table: loading it through BatchWriteItem alone takes far longer than the
       whole run, so moto's Query and Scan figures are at 20,000 items only.
   Query: KeyConditionExpression "pk = :p", Limit 10, a random pk, forward and ScanIndexForward=False.
-  Scan: every page of the whole table (LastEvaluatedKey followed), items/s.
+  Scan: every page of the whole table (LastEvaluatedKey followed), items/s; moto only its first page (1 MB,
+  about 5,000 items): it scans a few hundred items/s, so a whole scan would take minutes per repeat.
   moto's TransactWriteItems deep-copies the table of each action before it writes (moto 5
   dynamodb/models/__init__.py transact_write_items: copy.deepcopy(self.tables[name]) for the rollback), so
   one transaction of 4 puts into the 10,000-item table copies it 4 times: moto runs only a handful of
@@ -74,7 +78,7 @@ SIZES = {"items": (10_000, 2_000), "small": (20_000, 20_000), "large": (1_000_00
 # metric -> (label, unit, peers it runs on)
 WRITE_PEERS = ("pyddb", "pyddb_full", "moto", "engine", "engine_full")
 METRICS = {
-    "get": ("GetItem", "ops/s", ("pyddb", "moto", "engine")),
+    "get": ("GetItem", "ops/s", ("pyddb", "moto", "engine", "engine_decode")),
     "put": ("PutItem", "ops/s", WRITE_PEERS),
     "update": ("UpdateItem", "ops/s", WRITE_PEERS),
     "transact": ("TransactWriteItems, 4 puts", "tx/s", WRITE_PEERS),
@@ -82,8 +86,8 @@ METRICS = {
     "query_small_rev": ("  the same, reverse", "ops/s", ("pyddb", "moto", "engine")),
     "query_large": ("Query Limit 10, 1M items", "ops/s", ("pyddb", "engine")),
     "query_large_rev": ("  the same, reverse", "ops/s", ("pyddb", "engine")),
-    "scan_small": ("Scan, 20k items", "items/s", ("pyddb", "moto", "engine")),
-    "scan_large": ("Scan, 1M items", "items/s", ("pyddb", "engine")),
+    "scan_small": ("Scan, 20k items", "items/s", ("pyddb", "moto", "engine", "engine_decode")),
+    "scan_large": ("Scan, 1M items", "items/s", ("pyddb", "engine", "engine_decode")),
 }
 GROUPS = {"items": ("get", "put", "update", "transact"),
           "query": ("query_small", "query_small_rev", "query_large", "query_large_rev", "scan_small",
@@ -113,7 +117,9 @@ REPORTED = [("pyddb_full:put", "moto:put"), ("pyddb_full:update", "moto:update")
             ("pyddb:transact", "moto:transact"), ("pyddb_full:transact", "moto:transact"),
             ("engine:transact", "pyddb:transact"), ("engine_full:put", "pyddb_full:put"),
             ("engine_full:update", "pyddb_full:update"), ("engine:query_small", "pyddb:query_small"),
-            ("engine:query_large", "pyddb:query_large"), ("pyddb:scan_small", "moto:scan_small")]
+            ("engine:query_large", "pyddb:query_large"), ("pyddb:scan_small", "moto:scan_small"),
+            ("engine_decode:get", "pyddb:get"), ("engine_decode:scan_small", "engine:scan_small"),
+            ("engine_decode:scan_large", "engine:scan_large"), ("pyddb:scan_large", "engine_decode:scan_large")]
 
 
 # ------------------------------------------------------------------------------------------ workload
@@ -253,22 +259,30 @@ class Setup:
 
 # ------------------------------------------------------------------------------------------ measurements
 def timed(fn, n):
-    """Run fn() (which performs n operations); return ops/s."""
+    """Run fn() (which performs n operations, or returns how many it did); return ops/s."""
     with Timer() as t:
-        fn()
-    return n / t.seconds
+        done = fn()
+    return (n if done is None else done) / t.seconds
 
 
 def item_runner(setup, metric, peer):
     """(callable doing the work, operations it performs) for one item-operation measurement."""
     wl = setup.wl
-    if peer in ("engine", "engine_full"):
+    if peer in ("engine", "engine_full", "engine_decode"):
         model = setup.engine_of(peer)
         t = model.table("items")
         ks, eng, enc, val = t.keyspace, model.engine, setup.encode, setup.validate
         sync = peer == "engine_full"
         if metric == "get":
             addrs = [t.key_bytes(k) for k in wl.get_keys]
+            if peer == "engine_decode":
+                from pyddb.types.codec import decode
+
+                def run():
+                    get = eng.get
+                    for pk, sk in addrs:
+                        decode(get(ks, pk, sk))
+                return run, len(addrs)
 
             def run():
                 get = eng.get
@@ -350,9 +364,10 @@ def query_runner(setup, metric, peer):
     name = "q_" + which
     if metric.startswith("scan"):
         n_items = wl.sizes[which]
-        if peer == "engine":
+        if peer in ("engine", "engine_decode"):
             model = setup.engine_of(peer)
             ks, eng = model.table(name).keyspace, model.engine
+            from pyddb.types.codec import decode
 
             def run():
                 got = 0
@@ -360,14 +375,25 @@ def query_runner(setup, metric, peer):
                     got += 1
                 if got != n_items:
                     raise AssertionError("engine scan read %d of %d" % (got, n_items))
-            return run, n_items
+
+            def run_decode():
+                got = 0
+                for row in eng.scan(ks):
+                    decode(row[2])
+                    got += 1
+                if got != n_items:
+                    raise AssertionError("engine scan read %d of %d" % (got, n_items))
+            return (run if peer == "engine" else run_decode), n_items
         c = setup.clients[peer]
+        first_page_only = peer == "moto"       # moto scans ~400 items/s: its first 1 MB page only
 
         def run():
             got, kwargs = 0, {}
             while True:
                 page = c.scan(TableName=name, **kwargs)
                 got += len(page["Items"])
+                if first_page_only:
+                    return got
                 if "LastEvaluatedKey" not in page:
                     break
                 kwargs = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
@@ -423,20 +449,26 @@ def run(args):
         t0 = time.time()
         setup = Setup(base, wl, groups, with_moto)
         print("loaded in %.1f s" % (time.time() - t0), flush=True)
-        for metric in metrics:
-            peers = list(runs[metric])
-            runner = item_runner if metric in GROUPS["items"] else query_runner
-            prepared = {p: runner(setup, metric, p) for p in peers}
-            for p in peers:                               # warm-up: caches, parsed expressions, pages
-                fn, _n = prepared[p]
-                if p != "moto" and not metric.startswith("scan"):
-                    fn()
+        # metrics compared with each other (forward/reverse, 20k/1M) run interleaved within each repeat,
+        # so a change in the machine's load hits both sides of their ratios alike
+        families = [[m] for m in metrics if m in GROUPS["items"]]
+        families += [f for f in ([m for m in metrics if m.startswith("query")],
+                                 [m for m in metrics if m.startswith("scan")]) if f]
+        for family in families:
+            prepared = {}
+            for metric in family:
+                runner = item_runner if metric in GROUPS["items"] else query_runner
+                for p in runs[metric]:
+                    prepared[metric, p] = runner(setup, metric, p)
+                    if p != "moto" and not metric.startswith("scan"):
+                        prepared[metric, p][0]()          # warm-up: caches, parsed expressions, pages
             for r in range(args.repeat):
-                for p in rotated(peers, r):
-                    fn, n = prepared[p]
-                    rate = timed(fn, n)
-                    runs[metric][p].append(rate)
-                    log(metric, p, r, "{:,.0f} {}".format(rate, METRICS[metric][1]))
+                for metric in rotated(family, r):
+                    for p in rotated(list(runs[metric]), r):
+                        fn, n = prepared[metric, p]
+                        rate = timed(fn, n)
+                        runs[metric][p].append(rate)
+                        log(metric, p, r, "{:,.0f} {}".format(rate, METRICS[metric][1]))
     finally:
         if setup is not None:
             setup.close()
@@ -502,7 +534,7 @@ def summarise(runs):
 
 def print_table(result):
     med = result["median"]
-    peers = [p for p in ("pyddb", "pyddb_full", "moto", "engine", "engine_full")
+    peers = [p for p in ("pyddb", "pyddb_full", "moto", "engine", "engine_full", "engine_decode")
              if any(p in v for v in med.values())]
     head = ["operation", "unit"] + peers + ["pyddb/moto", "engine/pyddb"]
     rows = []

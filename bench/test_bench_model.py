@@ -36,14 +36,14 @@ def setup(tmp_path_factory):
 
 
 def run(benchmark, setup, runner, metric, peer, rounds):
-    if peer not in setup.clients and peer not in ("engine", "engine_full"):
+    if peer not in setup.clients and not peer.startswith("engine"):
         pytest.skip("%s not available" % peer)
     fn, n = runner(setup, metric, peer)
     benchmark.extra_info["operations_per_round"] = n
     benchmark.pedantic(fn, rounds=rounds if peer != "moto" else 2, warmup_rounds=0 if peer == "moto" else 1)
 
 
-@pytest.mark.parametrize("peer", READ_PEERS)
+@pytest.mark.parametrize("peer", READ_PEERS + ["engine_decode"])
 def test_get_item(benchmark, setup, peer):
     benchmark.group = "GetItem of a 10-attribute item (a round: the block of gets)"
     run(benchmark, setup, item_runner, "get", peer, 5)
@@ -67,7 +67,7 @@ def test_query(benchmark, setup, peer, metric):
     run(benchmark, setup, query_runner, metric, peer, 5)
 
 
-@pytest.mark.parametrize("peer", READ_PEERS)
+@pytest.mark.parametrize("peer", READ_PEERS + ["engine_decode"])
 @pytest.mark.parametrize("metric", ["scan_small", "scan_large"])
 def test_scan(benchmark, setup, peer, metric):
     if "large" in metric and peer == "moto":
