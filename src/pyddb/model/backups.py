@@ -185,19 +185,7 @@ class WalGap(Exception):
 
 def apply_replay(engine, dest: str, records: Iterable[Tuple[int, int, List[tuple]]]) -> int:
     """Apply replayed ops to keyspace `dest` verbatim; returns the number of ops applied."""
-    ops = []
-    n = 0
-    for _lsn, _ts, mine in records:
-        for pk, sk, value in mine:
-            ops.append((dest, pk, sk, value))
-        if len(ops) >= COPY_CHUNK:
-            engine.write_batch(ops, sync=False)
-            n += len(ops)
-            ops = []
-    if ops:
-        engine.write_batch(ops, sync=False)
-        n += len(ops)
-    return n
+    return _copy_entries(engine, (op for _lsn, _ts, mine in records for op in mine), dest)
 
 
 _PINS: Dict[int, Dict[int, int]] = {}   # id(engine) -> {pin id: first LSN} of copies under way
