@@ -66,6 +66,7 @@ class DynamoDB:
             sync = "off"
         self.path = os.path.abspath(os.fspath(path))
         ttl_interval = engine_options.pop("ttl_interval", ttl.DEFAULT_INTERVAL_S)
+        maintain_interval = engine_options.pop("maintain_interval", ttl.MAINTAIN_INTERVAL_S)  # ttl.py MAINTENANCE
         engine_options.setdefault("archive", True)    # WAL history for streams/PITR (model/retention.py)
         self.engine = Database(self.path, sync=sync, **engine_options)
         self.clock = ttl.Clock(clock)                 # movable: clock.set/advance (model/ttl.py CLOCK)
@@ -90,7 +91,7 @@ class DynamoDB:
         self.backfills.resume()
         self.streams = streams.attach(self)
         retention.apply(self)
-        self.ttl = ttl.TTL(self, ttl_interval)
+        self.ttl = ttl.TTL(self, ttl_interval, maintain_interval)
         self.ttl.start()
 
     # ---- writes ------------------------------------------------------------------------------------------

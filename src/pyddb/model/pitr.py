@@ -79,22 +79,50 @@ def bases(model, t: TableDef) -> List[Dict[str, Any]]:
     return out
 
 
-def take_base(model, t: TableDef) -> Dict[str, Any]:
-    """A new base of `t` (P2). Call under model.lock; writers continue."""
+def take_base(model, t: TableDef, unlocked: bool = False) -> Optional[Dict[str, Any]]:
+    """A new base of `t` (P2). Call under model.lock; writers continue. `unlocked=True` (the maintenance
+    thread, model/ttl.py): the caller does not hold model.lock; the copy runs without it, and the base is
+    published under it, or not at all (None, its keyspace dropped) when `t` was deleted or its PITR settings
+    changed meanwhile."""
     engine = model.engine
     tmp = BASE_PREFIX + "%s/new-%d" % (t.table_id, _now_ns())
-    wid = backups.begin_work(model, [tmp])
-    engine.create_keyspace(tmp)
+    with model.lock:
+        wid = backups.begin_work(model, [tmp])
+        engine.create_keyspace(tmp)
     pin = backups.pin_wal(model, engine.last_lsn)     # the WAL after the base: kept until its record pins it
     try:
-        return _take_base(model, t, tmp, wid)
+        return _take_base(model, t, tmp, wid, unlocked)
+    except BaseException:
+        if unlocked:                                  # e.g. the table was deleted under the copy
+            _abandon(model, tmp, wid)
+        raise
     finally:
         backups.unpin_wal(model, pin)
 
 
-def _take_base(model, t: TableDef, tmp: str, wid: bytes) -> Dict[str, Any]:
-    engine = model.engine
+def _abandon(model, tmp: str, wid: bytes) -> None:
+    with model.lock:
+        try:
+            if model.engine.has_keyspace(tmp):
+                model.engine.drop_keyspace(tmp)
+            model.engine.write_batch([backups.end_work_op(wid)], sync=True)
+        except Exception:                             # a closed engine: the next open's cleanup drops it
+            pass
+
+
+def _take_base(model, t: TableDef, tmp: str, wid: bytes, unlocked: bool = False) -> Optional[Dict[str, Any]]:
     lsn = backups.copy_consistent(model, t, tmp)
+    with model.lock:
+        if unlocked:
+            current = model.tables.get(t.name)
+            if current is None or current.table_id != t.table_id or settings(current) != settings(t):
+                _abandon(model, tmp, wid)
+                return None
+        return _publish_base(model, t, tmp, wid, lsn)
+
+
+def _publish_base(model, t: TableDef, tmp: str, wid: bytes, lsn: int) -> Dict[str, Any]:
+    engine = model.engine
     time_ns = _now_ns()
     record = {"table_id": t.table_id, "lsn": lsn, "time_ns": time_ns, "keyspace": tmp}
     sk = ("%s/%016x" % (t.table_id, lsn)).encode()

@@ -16,10 +16,11 @@ EXPIRY
     lock, so a write that renews the item in between wins. Tables are swept while their TTL is ENABLED.
 
 THE SWEEPER
-    A daemon thread started by the model and stopped by close(): every `interval` seconds (default 2,
-    `DynamoDB(ttl_interval=...)`, `pyddb serve --ttl-interval`; 0 or None: no thread) it makes one budgeted
-    pass (`sweep_pass(SCAN_BUDGET)`), forgets expired streams and re-applies the WAL retention policy
-    (model/retention.py). A budgeted pass examines at most SCAN_BUDGET items over all TTL tables and resumes
+    A daemon thread ("pyddb-ttl") started by the model and stopped by close() runs two schedules: every
+    `interval` seconds (default 2, `DynamoDB(ttl_interval=...)`, `pyddb serve --ttl-interval`; 0 or None:
+    never) one budgeted pass (`sweep_pass(SCAN_BUDGET)`), and every `maintain_interval` seconds (default
+    MAINTAIN_INTERVAL_S, `DynamoDB(maintain_interval=...)`; 0 or None: never; it runs whether or not TTL
+    sweeping is on) the MAINTENANCE below. No thread when both are off. A budgeted pass examines at most SCAN_BUDGET items over all TTL tables and resumes
     where the previous one stopped (a cursor per table, tables in name order), so a pass costs a bounded
     slice of the GIL whatever the tables' sizes, and a table of N items is covered in N / SCAN_BUDGET
     passes. `sweep_now()` is a full pass of every table, synchronously (what tests and
@@ -28,6 +29,14 @@ THE SWEEPER
     write, so no table lock is held for long and no list grows with the table). An item is looked at
     through its stored bytes (`due`): only one holding the TTL attribute's name followed by an N is decoded,
     and only when the number found there is due.
+
+MAINTENANCE (`maintain()`)
+    Forgets streams disabled more than 24 hours ago, keeps the PITR bases (a new one for a table whose newest
+    is BASE_INTERVAL_S old, bases the window has passed dropped: model/pitr.py) and re-applies the WAL
+    retention policy (model/retention.py). A new base is copied WITHOUT model.lock (the copy is as long as
+    the table; pitr.take_base(unlocked=True) takes the lock only to publish it, and publishes nothing when
+    the table was deleted or its PITR changed meanwhile), so CreateTable/UpdateTable/DeleteTable are not
+    held up by it; the rest of pitr.maintain runs under model.lock and is cheap.
 
 CLOCK
     model.clock is a `Clock`: the base clock (time.time) plus an offset, or a fixed epoch. `set(epoch=...)`,
@@ -50,6 +59,7 @@ SWEEP_BATCH = 100                                     # due keys deleted per chu
 SCAN_BUDGET = 10000                                   # items a background pass examines (all tables)
 SLICE = 1000                                          # items per engine scan call
 DEFAULT_INTERVAL_S = 2.0
+MAINTAIN_INTERVAL_S = 10.0
 TRANSITION_S = 1.0
 
 
@@ -155,9 +165,12 @@ def due(raw: bytes, pat: bytes, attr: str, now: float) -> bool:
 class TTL:
     """The TTL sweeper and settings helpers of one model (model.ttl)."""
 
-    def __init__(self, model, interval: Optional[float] = DEFAULT_INTERVAL_S):
+    def __init__(self, model, interval: Optional[float] = DEFAULT_INTERVAL_S,
+                 maintain_interval: Optional[float] = MAINTAIN_INTERVAL_S):
         self.model = model
         self.interval = interval
+        self.maintain_interval = maintain_interval
+        self._maintain_lock = threading.Lock()
         self.transition_s = TRANSITION_S
         self._stop = threading.Event()
         self._sweep_lock = threading.Lock()
@@ -167,7 +180,7 @@ class TTL:
         self._turn: Optional[str] = None              # the table name a budgeted pass starts with
 
     def start(self) -> None:
-        if self.interval and self._thread is None:
+        if (self.interval or self.maintain_interval) and self._thread is None:
             self._thread = threading.Thread(target=self._run, name="pyddb-ttl", daemon=True)
             self._thread.start()
 
@@ -178,13 +191,28 @@ class TTL:
         self._thread = None
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.sweep_pass(SCAN_BUDGET)
-            except Exception:                         # a table dropped mid-sweep, a closing engine: next pass
-                if self._stop.is_set():
-                    return
-                log.debug("TTL sweep failed", exc_info=True)
+        inf = float("inf")
+        now = time.monotonic()
+        next_sweep = now + self.interval if self.interval else inf
+        next_maintain = now + self.maintain_interval if self.maintain_interval else inf
+        while not self._stop.wait(max(0.0, min(next_sweep, next_maintain) - time.monotonic())):
+            if time.monotonic() >= next_sweep:
+                try:
+                    with self._sweep_lock:
+                        self.deleted += self._sweep_budgeted(SCAN_BUDGET)
+                except Exception:                     # a table dropped mid-sweep, a closing engine: next pass
+                    if self._stop.is_set():
+                        return
+                    log.debug("TTL sweep failed", exc_info=True)
+                next_sweep = time.monotonic() + self.interval
+            if time.monotonic() >= next_maintain:
+                try:
+                    self.maintain()
+                except Exception:
+                    if self._stop.is_set():
+                        return
+                    log.debug("maintenance failed", exc_info=True)
+                next_maintain = time.monotonic() + self.maintain_interval
 
     def status(self, t) -> tuple:
         return status(t, self.model.clock(), self.transition_s)
@@ -197,19 +225,36 @@ class TTL:
     def sweep_pass(self, budget: Optional[int]) -> int:
         """A pass examining at most `budget` items, resuming at the cursors (None: every item of every TTL
         table, from the start); then the maintenance. Returns the number of items deleted."""
-        model = self.model
-        n = 0
         with self._sweep_lock:
             n = self._sweep_all() if budget is None else self._sweep_budgeted(budget)
+            self.deleted += n
+        self.maintain()
+        return n
+
+    def maintain(self) -> None:
+        """The MAINTENANCE: expired streams forgotten, PITR bases kept, the WAL retention policy applied."""
+        from pyddb.model import pitr
+
+        model = self.model
+        with self._maintain_lock:
             streams = getattr(model, "streams", None)
             if streams is not None:
                 streams.expire()
-            from pyddb.model import pitr                  # PITR bases: a new one when due, old ones dropped
-            with model.lock:
+            now = pitr._now_ns()
+            due = []
+            with model.lock:                          # which tables need a new base (reads only)
+                for t in list(model.tables.values()):
+                    if pitr.enabled(t):
+                        kept = pitr.bases(model, t)
+                        if not kept or now - kept[-1]["time_ns"] > pitr.BASE_INTERVAL_S * 10 ** 9:
+                            due.append(t)
+            for t in due:                             # copied without model.lock, published under it
+                if self._stop.is_set():
+                    return
+                pitr.take_base(model, t, unlocked=True)
+            with model.lock:                          # the drops (and a base that became due meanwhile)
                 pitr.maintain(model)
             retention.apply(model)
-        self.deleted += n
-        return n
 
     def _enabled_tables(self) -> list:
         out = []
