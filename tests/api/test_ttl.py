@@ -324,3 +324,32 @@ def test_a_base_copied_while_its_table_is_deleted_is_not_published_and_leaves_no
         assert not [wid for wid, _ in model.engine.iter_range(backups.CATALOG, b"w")]
     finally:
         c.close()
+
+
+def test_a_failing_sweep_is_logged_with_its_traceback_and_retried_later_and_later(tmp_path, monkeypatch, caplog):
+    import logging
+
+    import pyddb
+    from pyddb.model import ttl
+    calls = []
+
+    def broken(self, budget):
+        calls.append(budget)
+        raise RuntimeError("disk on fire")
+    monkeypatch.setattr(ttl.TTL, "_sweep_budgeted", broken)
+    caplog.set_level(logging.DEBUG, logger="pyddb.ttl")
+    c = pyddb.connect(str(tmp_path / "db"), sync="off", ttl_interval=0.001, maintain_interval=0)
+    try:
+        deadline = time.monotonic() + 60
+        while len(calls) < 4 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(calls) >= 4
+        delays = list(c.model.ttl.sweep_delays)
+    finally:
+        c.close()
+    failures = [r for r in caplog.records if r.name == "pyddb.ttl" and "sweep failed" in r.getMessage()]
+    assert failures and all(r.levelno == logging.ERROR and r.exc_info and r.exc_info[0] is RuntimeError
+                            for r in failures)
+    assert delays[:4] == [ttl.backoff(0.001, k) for k in range(1, 5)]
+    assert ttl.backoff(0.001, 1) < ttl.backoff(0.001, 2) < ttl.backoff(0.001, 3)
+    assert ttl.backoff(2.0, 100) == ttl.MAX_BACKOFF_S and ttl.backoff(2.0, 0) == 2.0

@@ -60,6 +60,15 @@ SCAN_BUDGET = 10000                                   # items a background pass 
 SLICE = 1000                                          # items per engine scan call
 DEFAULT_INTERVAL_S = 2.0
 MAINTAIN_INTERVAL_S = 10.0
+MAX_BACKOFF_S = 60.0
+
+
+def backoff(interval: float, failures: int) -> float:
+    """The delay before the next try of a job run every `interval` s that failed `failures` times in a row:
+    doubled per failure, at most MAX_BACKOFF_S (never less than `interval`)."""
+    if failures <= 0:
+        return interval
+    return max(interval, min(interval * 2 ** min(failures, 64), MAX_BACKOFF_S))
 TRANSITION_S = 1.0
 
 
@@ -171,6 +180,7 @@ class TTL:
         self.interval = interval
         self.maintain_interval = maintain_interval
         self._maintain_lock = threading.Lock()
+        self.sweep_delays: list = []                  # delays chosen after failed sweeps (first 64: stats)
         self.transition_s = TRANSITION_S
         self._stop = threading.Event()
         self._sweep_lock = threading.Lock()
@@ -195,24 +205,33 @@ class TTL:
         now = time.monotonic()
         next_sweep = now + self.interval if self.interval else inf
         next_maintain = now + self.maintain_interval if self.maintain_interval else inf
+        sweep_failures = maintain_failures = 0
         while not self._stop.wait(max(0.0, min(next_sweep, next_maintain) - time.monotonic())):
             if time.monotonic() >= next_sweep:
                 try:
                     with self._sweep_lock:
                         self.deleted += self._sweep_budgeted(SCAN_BUDGET)
-                except Exception:                     # a table dropped mid-sweep, a closing engine: next pass
+                    sweep_failures = 0
+                except Exception:                     # a closing engine (stop is set), or a real fault
                     if self._stop.is_set():
                         return
-                    log.debug("TTL sweep failed", exc_info=True)
-                next_sweep = time.monotonic() + self.interval
+                    sweep_failures += 1
+                    delay = backoff(self.interval, sweep_failures)
+                    if len(self.sweep_delays) < 64:
+                        self.sweep_delays.append(delay)
+                    log.exception("TTL sweep failed (%d in a row); next try in %.3g s", sweep_failures, delay)
+                next_sweep = time.monotonic() + backoff(self.interval, sweep_failures)
             if time.monotonic() >= next_maintain:
                 try:
                     self.maintain()
+                    maintain_failures = 0
                 except Exception:
                     if self._stop.is_set():
                         return
-                    log.debug("maintenance failed", exc_info=True)
-                next_maintain = time.monotonic() + self.maintain_interval
+                    maintain_failures += 1
+                    log.exception("maintenance failed (%d in a row); next try in %.3g s", maintain_failures,
+                                  backoff(self.maintain_interval, maintain_failures))
+                next_maintain = time.monotonic() + backoff(self.maintain_interval, maintain_failures)
 
     def status(self, t) -> tuple:
         return status(t, self.model.clock(), self.transition_s)
