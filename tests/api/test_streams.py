@@ -458,3 +458,68 @@ def test_a_write_racing_update_table_enabling_the_stream_is_recorded_or_before_i
         assert keys == (["a", "b"] if recorded else ["b"])
     finally:
         c.close()
+
+
+def test_an_iterator_whose_position_was_trimmed_gets_trimmed_data_access(tmp_path):
+    """The WAL segments under an iterator's position were deleted (trimmed) before it was used: GetRecords
+    answers TrimmedDataAccessException (DynamoDB's second case of it) instead of skipping ahead; a new
+    TRIM_HORIZON iterator reads what is left."""
+    import pyddb
+    c = pyddb.connect(str(tmp_path / "db"), sync="off", ttl_interval=0, maintain_interval=0,
+                      wal_segment_bytes=4096, checkpoint_bytes=1 << 30)
+    try:
+        arn = make_table(c, view="KEYS_ONLY")["LatestStreamArn"]
+        sc = c.streams()
+        c.put_item(TableName="tab", Item={"pk": S("first")})
+        old = iterator(sc, arn)
+        for i in range(200):
+            c.put_item(TableName="tab", Item={"pk": S("k%03d" % i), "pad": S("x" * 100)})
+        engine = c.model.engine
+        engine.checkpoint()
+        engine.checkpoint()
+        assert engine.trim_archive(before_lsn=engine.last_lsn - 20) > 0
+        with pytest.raises(ClientError) as e:
+            sc.get_records(ShardIterator=old)
+        assert code_of(e) == "TrimmedDataAccessException"
+        assert message_of(e) == "The data you are trying to access has been trimmed"
+        keys = [r["dynamodb"]["Keys"]["pk"]["S"] for r in read_all(sc, arn)]
+        assert keys and "first" not in keys and keys[-1] == "k199"
+    finally:
+        c.close()
+
+
+def test_an_engine_error_while_reading_returns_what_was_read_and_the_iterator_resumes_after_it(tmp_path):
+    import pyddb
+    from pyddb._engine.errors import EngineError
+    c = pyddb.connect(str(tmp_path / "db"), sync="off", ttl_interval=0, maintain_interval=0)
+    try:
+        arn = make_table(c, view="KEYS_ONLY")["LatestStreamArn"]
+        sc = c.streams()
+        for i in range(6):
+            c.put_item(TableName="tab", Item={"pk": S("k%d" % i)})
+        streams = c.model.streams
+        real = streams.engine
+
+        class Failing:
+            def __getattr__(self, name):
+                return getattr(real, name)
+
+            def wal_records(self, lsn):
+                def gen():
+                    for n, rec in enumerate(real.wal_records(lsn)):
+                        if n == 3:
+                            raise EngineError("segment removed under the reader")
+                        yield rec
+                return gen()
+        it = iterator(sc, arn)
+        streams.engine = Failing()
+        try:
+            r = sc.get_records(ShardIterator=it)
+        finally:
+            streams.engine = real
+        first = [x["dynamodb"]["Keys"]["pk"]["S"] for x in r["Records"]]
+        assert first and first == ["k%d" % i for i in range(len(first))]
+        rest = sc.get_records(ShardIterator=r["NextShardIterator"])["Records"]
+        assert first + [x["dynamodb"]["Keys"]["pk"]["S"] for x in rest] == ["k%d" % i for i in range(6)]
+    finally:
+        c.close()

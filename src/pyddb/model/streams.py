@@ -287,16 +287,21 @@ class Streams:
         """Up to `limit` records of the stream at or after position (lsn, i); returns (records, next lsn,
         next i, closed): closed = the stream is disabled and every record was read."""
         out: List[dict] = []
-        lsn = max(lsn, self.first_lsn(info))
+        if lsn < self.first_lsn(info):
+            self._check_trimmed(info, lsn)
+            lsn = self.first_lsn(info)
         last = self.engine.last_lsn if info.end_lsn is None else info.end_lsn
         horizon = self.model.clock() - RETENTION_S
         scanned = 0
         nxt_lsn, nxt_i = lsn, i
-        if lsn <= last:
-            try:
-                records = self.engine.wal_records(lsn)
-            except EngineError:                      # trimmed meanwhile: start at what is left
-                records = self.engine.wal_records(self.first_lsn(info))
+        if lsn > last:
+            return out, nxt_lsn, nxt_i, info.end_lsn is not None and nxt_lsn > info.end_lsn
+        try:
+            records = self.engine.wal_records(lsn)
+        except EngineError:                          # trimmed since the check above
+            self._check_trimmed(info, lsn)
+            raise
+        try:
             for rec_lsn, _ts, ops in records:
                 if rec_lsn > last:
                     break
@@ -323,8 +328,28 @@ class Streams:
                 nxt_lsn, nxt_i = rec_lsn + 1, 0
                 if scanned >= SCAN_BUDGET:
                     break
+        except EngineError:
+            # the WAL changed under the reader (a segment trimmed, the database closing): what was read is
+            # returned and the next iterator resumes after it; with nothing read, a trimmed position is
+            # TrimmedDataAccessException and anything else the engine's error
+            if nxt_lsn == lsn and nxt_i == i:
+                self._check_trimmed(info, lsn)
+                raise
+            return out, nxt_lsn, nxt_i, False
         closed = info.end_lsn is not None and nxt_lsn > info.end_lsn
         return out, nxt_lsn, nxt_i, closed
+
+    def _check_trimmed(self, info: StreamInfo, lsn: int) -> None:
+        """TrimmedDataAccessException when the WAL no longer holds position `lsn` of the stream (the segments
+        under it were deleted: DynamoDB's "a stream record in the shard exceeds the 24 hour period and is
+        trimmed" before the iterator was used)."""
+        try:
+            first = self.engine.first_wal_lsn
+        except EngineError:
+            return
+        if info.start_lsn <= lsn < first:
+            from pyddb.errors import TrimmedDataAccessException
+            raise TrimmedDataAccessException("The data you are trying to access has been trimmed")
 
     def _record(self, info: StreamInfo, lsn: int, k: int, p: list, values: dict) -> dict:
         _tid, _label, event, keys, old, approx, service = p
