@@ -101,3 +101,4 @@ cdef class Wal:
     cdef int _release_space(self, lsn_t checkpointed_lsn) except -1
     cdef int _remove_oldest(self) except -1
     cdef object _first_ts(self, lsn_t seg)
+    cdef object _keep_ts_bound(self)

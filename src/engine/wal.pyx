@@ -69,6 +69,7 @@
 #     - below before_lsn (S' <= before_lsn) when given, and
 #     - older than before_ts_ns when given: the first record of S' (appended after every record of S) has
 #       ts_ns <= before_ts_ns (a segment is kept while its successor holds no record yet).
+#   A policy with keep_ns == 0 trims with no time bound (no successor is opened for its first timestamp).
 #   Trimmed segments are recycled like retired ones (at most 2 .free files). records(from_lsn) starts in the
 #   segment holding from_lsn, and at the exact offset when a reader recently passed it (_pos_hint), so a
 #   reader that resumes where it stopped (a stream iterator) reads no older record again.
@@ -631,7 +632,7 @@ cdef class Wal:
         if self.archive:
             if self._keep_ns is None:
                 return 0
-            return self.trim(self._keep_lsn, _now_ns() - <int64_t>self._keep_ns)
+            return self.trim(self._keep_lsn, self._keep_ts_bound())
         while len(self._segments) > 1 and <lsn_t>self._segments[1] - 1 <= upto_lsn:
             self._remove_oldest()
             count += 1
@@ -648,7 +649,14 @@ cdef class Wal:
         self._keep_lsn = None if keep_lsn is None else int(keep_lsn)
         if self._keep_ns is None or not self.archive or self._closed or self._poisoned:
             return 0
-        return self.trim(self._keep_lsn, _now_ns() - <int64_t>self._keep_ns)
+        return self.trim(self._keep_lsn, self._keep_ts_bound())
+
+    cdef object _keep_ts_bound(self):
+        """The before_ts_ns of the policy's trims: None when keep_ns is 0 (no record is kept for its age, so
+        no segment is opened to read the time of its first record)."""
+        if self._keep_ns == 0:
+            return None
+        return _now_ns() - <int64_t>self._keep_ns
 
     @property
     def retention(self):

@@ -210,3 +210,28 @@ def test_corruption_in_an_archived_segment_is_reported_not_skipped(tmp_path):
         f.write(b"\xff\xff\xff\xff")
     with pytest.raises(CorruptionError):
         open_db(path, archive=True, wal_segment_bytes=4096)
+
+
+def test_a_policy_without_an_age_reads_no_segment_for_its_timestamp(tmp_path, monkeypatch):
+    """set_retention(0, ...): nothing is kept for its age, so trimming (now and at every checkpoint) must not
+    open the successor segments to read their first record's time (wal.pyx RETENTION)."""
+    with open_db(tmp_path / "db", archive=True, wal_segment_bytes=4096, checkpoint_bytes=1 << 30) as db:
+        db.create_keyspace("t")
+        write_many(db, 200)
+        db.checkpoint()
+        db.checkpoint()
+        real_open = os.open
+        reads = []
+
+        def counting_open(path, flags, *a, **kw):
+            if str(path).endswith(".wal") and (flags & (os.O_WRONLY | os.O_RDWR)) == 0:
+                reads.append(path)
+            return real_open(path, flags, *a, **kw)
+        monkeypatch.setattr(os, "open", counting_open)
+        assert db.set_archive_retention(0) > 0
+        write_many(db, 200, start=200)
+        db.checkpoint()
+        db.checkpoint()
+        monkeypatch.undo()
+        assert reads == []
+        assert [r[0] for r in db.wal_records(db.first_wal_lsn)][-1] == db.last_lsn
