@@ -49,7 +49,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, data_dir: Optional[str] = "
         auth = "any key, loopback only"
     where = "in memory" if data_dir is None else data_dir
     try:
-        return asyncio.run(_main(model, authenticator, host, port, where, model.sync_mode, auth, out, err))
+        from pyddb.server.app import run
+        return run(_main(model, authenticator, host, port, where, model.sync_mode, auth, out, err))
     except KeyboardInterrupt:                              # SIGINT before the handlers were installed
         if not getattr(model, "_pyddb_server_closed", False):
             model.close()

@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import os
 import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -43,6 +44,35 @@ MAX_HEADER_BYTES = 64 * 1024
 MAX_QUEUED = 16          # pipelined requests held per connection before reading pauses
 IDLE_TIMEOUT = 300.0     # seconds a connection may sit idle, or stall mid-request, before it is closed
 WRITE_THREADS = 16
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """The server's event loop: uvloop's when it is installed (a dependency on Linux and macOS; its loop and
+    transports cost about a tenth less CPU per request than asyncio's), else asyncio's own.
+    PYDDB_UVLOOP=0 in the environment forces asyncio's loop."""
+    if os.environ.get("PYDDB_UVLOOP", "1") != "0":
+        try:
+            import uvloop
+        except ImportError:
+            pass
+        else:
+            return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
+
+
+def run(coro) -> Any:
+    """asyncio.run(coro) on new_event_loop()."""
+    loop = new_event_loop()
+    try:
+        asyncio.set_event_loop(loop)
+        return loop.run_until_complete(coro)
+    finally:
+        try:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
 
 
 class HttpConnection(asyncio.Protocol):
@@ -381,7 +411,7 @@ class ServerThread:
         return self
 
     def _main(self) -> None:
-        loop = asyncio.new_event_loop()
+        loop = new_event_loop()
         self._loop = loop
         asyncio.set_event_loop(loop)
         self.server = Server(self.model, self.authenticator, self.host, self.port, **self.server_options)
