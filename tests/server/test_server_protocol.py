@@ -326,3 +326,58 @@ def test_response_encoding_of_bytes_datetimes_and_decimals():
     assert json.loads(out) == {"B": "AP8=", "BS": ["YQ=="], "t": 1704164645.678, "naive": 1704153600.0,
                                "f": 1700000000.123, "d": 2.5, "i": 3, "u": "h\u00e9"}
     assert b" " not in out and "h\u00e9".encode() in out       # compact, UTF-8 rather than \u escapes
+
+
+JSON_EDGE_BODIES = [
+    b'{"Limit":123456789012345678901234567890}',   # past 64 bits: orjson would read a float
+    b'{"Limit":-9223372036854775809}',
+    b'{"Limit":18446744073709551615}',
+    b'{"Limit":1e400}', b'{"Limit":-1e400}', b'{"Limit":1e-400}', b'{"Limit":-0}', b'{"Limit":1.0}',
+    b'{"a":NaN}', b'{"a":Infinity}', b'{"a":"\\ud800"}', b'{"a":"\\ud83d\\ude00"}', b'{"a":"\\udc00x"}',
+    b'{"a":1,"a":2}', b'\xef\xbb\xbf{}', b'{"a":"\xff"}', b'{"a":"\x01"}', b'[1,]', b'{"a":1} x', b' {} ',
+    b"[" * 499 + b"]" * 499, b"[" * 3000 + b"]" * 3000, b'{"a":' * 600 + b"1" + b"}" * 600,
+    b'{"S":"' + b"9" * 40 + b'"}', b'"\\u0000"', b"12", b"null",
+]
+
+
+@pytest.mark.parametrize("body", JSON_EDGE_BODIES, ids=[str(i) for i in range(len(JSON_EDGE_BODIES))])
+def test_loads_answers_as_the_json_reference_path_does(body, monkeypatch):
+    """protocol.loads parses with orjson when installed; every body must get the answer of the json path
+    (the reference: protocol._orjson = None), a value or SerializationException."""
+    from pyddb.errors import SerializationException
+    from pyddb.server import protocol
+
+    def answer():
+        try:
+            return ("value", protocol.loads(body))
+        except SerializationException:
+            return ("error", None)
+
+    fast = answer()
+    monkeypatch.setattr(protocol, "_orjson", None)
+    ref = answer()
+    assert type(fast[1]) is type(ref[1])
+    assert repr(fast) == repr(ref)
+
+
+@pytest.mark.parametrize("obj", [
+    {"a": b"\x00\xff", "b": bytearray(b"x"), "n": [1, 2.5, 2 ** 70, -(2 ** 64)], "s": "\u2028é\U0001F600"},
+    {"lone": "\ud800x"}, {1: "non-string key"}, {"set": frozenset()}, {"t": (1, "x")},
+])
+def test_dumps_is_json_of_the_same_value_either_way(obj, monkeypatch):
+    from pyddb.server import protocol
+
+    fast = protocol.dumps(obj)
+    monkeypatch.setattr(protocol, "_orjson", None)
+    ref = protocol.dumps(obj)
+    assert json.loads(fast) == json.loads(ref)
+    fast.decode("utf-8")                                  # always valid UTF-8 (lone surrogates escaped)
+
+
+def test_dumps_writes_datetimes_as_epoch_seconds():
+    from datetime import datetime, timezone
+
+    from pyddb.server import protocol
+
+    assert json.loads(protocol.dumps({"d": datetime(2024, 1, 1, tzinfo=timezone.utc)})) == {"d": 1704067200.0}
+    assert json.loads(protocol.dumps({"d": datetime(2024, 1, 1)})) == {"d": 1704067200.0}

@@ -138,13 +138,36 @@ _ascii_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, chec
 
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+ORJSON_MAX_BRACKETS = 500                  # far below json's recursion limit (sys.getrecursionlimit())
+_LONG_NUMBER = re.compile(rb"[0-9]{19}")   # orjson reads integers past 64 bits as floats: leave them to json
+
+try:                                        # a dependency; json alone gives the same answers, more slowly
+    import orjson as _orjson
+except ImportError:                         # pragma: no cover
+    _orjson = None
+else:
+    _orjson_loads = _orjson.loads
+    _orjson_dumps = _orjson.dumps
+    _ORJSON_OPTIONS = _orjson.OPT_PASSTHROUGH_DATETIME   # datetimes go to _json_default (epoch seconds)
 
 
 def loads(body: bytes) -> Any:
     """Parse a request body as DynamoDB does: strict UTF-8 JSON. Raises SerializationException (no message).
 
     A string escape that leaves a lone UTF-16 surrogate ("\\ud800" unpaired) is rejected too: such a string
-    has no UTF-8 form, and DynamoDB stores UTF-8 (decision; DynamoDB's own answer is not recorded)."""
+    has no UTF-8 form, and DynamoDB stores UTF-8 (decision; DynamoDB's own answer is not recorded).
+
+    orjson parses when it can: it is stricter than json (it refuses lone surrogates, NaN, numbers that
+    overflow a double), so whatever it refuses, and any body with a 19+ digit run (an integer it would read
+    as a float), is decided by the json path below, which is the reference. So is a body with more than
+    ORJSON_MAX_BRACKETS brackets: it may nest deeper than json's recursion limit, which orjson (depending on
+    its version) accepts; fewer cannot, and such a body parses alike either way."""
+    if (_orjson is not None and body.count(b"[") + body.count(b"{") <= ORJSON_MAX_BRACKETS
+            and not _LONG_NUMBER.search(body)):
+        try:
+            return _orjson_loads(body)
+        except ValueError:                          # orjson.JSONDecodeError; decided below
+            pass
     try:
         data = _decoder.decode(body.decode("utf-8"))
         if _SURROGATE_ESCAPE.search(body):          # rare: only then look for an unpaired one
@@ -155,8 +178,14 @@ def loads(body: bytes) -> Any:
 
 
 def dumps(obj: Any) -> bytes:
-    """The response body. Strings holding lone surrogates (accepted as JSON escapes in a request) go out
-    escaped rather than as invalid UTF-8."""
+    """The response body (compact UTF-8 JSON). orjson writes it when it can; what it refuses (an integer past
+    64 bits, a string holding a lone surrogate, a non-string key) goes through json, where strings holding
+    lone surrogates (accepted as JSON escapes in a request) go out escaped rather than as invalid UTF-8."""
+    if _orjson is not None:
+        try:
+            return _orjson_dumps(obj, default=_json_default, option=_ORJSON_OPTIONS)
+        except TypeError:                           # orjson.JSONEncodeError
+            pass
     text = _encoder.encode(obj)
     try:
         return text.encode("utf-8")
