@@ -381,3 +381,17 @@ def test_dumps_writes_datetimes_as_epoch_seconds():
 
     assert json.loads(protocol.dumps({"d": datetime(2024, 1, 1, tzinfo=timezone.utc)})) == {"d": 1704067200.0}
     assert json.loads(protocol.dumps({"d": datetime(2024, 1, 1)})) == {"d": 1704067200.0}
+
+
+def test_request_ids_are_dynamodbs_shape_and_differ_between_responses():
+    from pyddb.server.protocol import Handler, Request
+    from pyddb.server.auth import OpenAccess
+
+    h = Handler(object(), OpenAccess())
+    ids = set()
+    for _ in range(3):
+        out = h.handle(Request("GET", "/", {}, b""))
+        rid = re.search(rb"x-amzn-RequestId: ([^\r]*)\r\n", out).group(1).decode()
+        assert re.fullmatch(r"[0-9A-Z]{52}", rid), rid
+        ids.add(rid)
+    assert len(ids) == 3

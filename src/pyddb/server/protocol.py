@@ -22,7 +22,7 @@ ORDER OF CHECKS (dynalite index.js and test/connection.js, which record DynamoDB
     chunked body and closes (dynalite test/connection.js "should return 413 if request too large").
 
 RESPONSE (every answer from step 1 on)
-    x-amzn-RequestId: 52 characters [0-9A-Z] (client_errors.new_request_id)
+    x-amzn-RequestId: 52 characters [0-9A-Z]: a random per-process prefix and a counter
     x-amz-crc32: CRC32 of the body bytes, unsigned decimal (botocore checks it for DynamoDB)
     Content-Type: the request's own JSON type (application/x-amz-json-1.0 or application/json; the latter
                   when the request had none); Content-Length; Date.
@@ -37,6 +37,7 @@ INVARIANTS
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import logging
 import os
@@ -62,6 +63,13 @@ def new_request_id() -> str:
     same as pyddb.client_errors.new_request_id, which this module does not import: that module loads botocore
     (~50 ms), which `pyddb serve` never needs."""
     return base64.b64encode(os.urandom(39)).decode("ascii").upper().replace("+", "0").replace("/", "0")
+
+
+# Each response's id: a random per-process prefix and a counter (as pyddb.client does for its own), unique in
+# the process and DynamoDB's shape, without an os.urandom call (a getrandom syscall) per request.
+_RID_PREFIX = new_request_id()[:40]
+_next_request_id = ("%s%%012X" % _RID_PREFIX).__mod__
+_rid_counter = itertools.count(1)
 
 log = logging.getLogger("pyddb.server")
 
@@ -307,7 +315,7 @@ class Handler:
 
     def handle(self, req: Request) -> bytes:
         keep_alive = req.keep_alive
-        rid = new_request_id()
+        rid = _next_request_id(next(_rid_counter))
         headers = req.headers
         origin = b"Access-Control-Allow-Origin: *\r\n" if "origin" in headers else None
         extra: Tuple[bytes, ...] = (origin,) if origin else ()
