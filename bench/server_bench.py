@@ -99,6 +99,20 @@ def install_dynalite(cache):
     return bin_
 
 
+def server_env():
+    """The environment of a server process: ours, except that Python servers (pyddb, moto) keep their compiled
+    bytecode, in PYCACHE, as an installed package does (pip compiles it at install). Without this, a
+    PYTHONDONTWRITEBYTECODE=1 environment makes every `pyddb serve` compile its ~60 modules from source,
+    ~90 ms of CPU (0.30 -> 0.19 s from exec to the first answer on an idle 2-CPU box)."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.setdefault("PYTHONPYCACHEPREFIX", PYCACHE)
+    return env
+
+
+PYCACHE = os.path.join(os.path.expanduser("~"), ".cache", "pyddb-bench", "pycache")
+
+
 class Server:
     """One server process under test: .url, .pid, .cpu() (seconds), .stop()."""
 
@@ -111,7 +125,8 @@ class Server:
         # its output goes to a file: a pipe nobody reads fills up and blocks a server that logs every request
         self.log = open(os.path.join(log_dir, "%s-%d.log" % (name, self.port)), "wb")
         self.t0 = time.perf_counter()
-        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=pre)
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=pre,
+                                     env=server_env())
         wait_answering(self.url, self.proc)
         self.start_seconds = time.perf_counter() - self.t0          # exec to first answered request
         self.pid = self.proc.pid
@@ -165,11 +180,13 @@ def summarize(runs):
 
 
 def startup_times(a, root, pin, n):
-    """[(wall seconds, CPU seconds)] from exec to the first answered request, each on a new directory."""
+    """[(wall seconds, CPU seconds)] from exec to the first answered request, each on a new directory. One
+    start before them is not counted: it fills the bytecode cache (server_env) if nothing did yet."""
     out = []
-    for i in range(n):
+    for i in range(n + 1):
         s = Server("pyddb", server_argv("pyddb", a, os.path.join(root, "start-%d" % i), None), pin, root)
-        out.append((s.start_seconds, s.start_cpu))
+        if i:
+            out.append((s.start_seconds, s.start_cpu))
         s.stop()
     return out
 
