@@ -331,3 +331,28 @@ def test_idle_and_stalled_connections_are_closed_after_the_idle_timeout():
             assert is_closed(idle, 2) and is_closed(stalled, 2)
             busy.sendall(request(LIST, b"{}"))
             assert read_response(busy)[0] == 200
+
+
+def test_write_pool_runs_everything_submitted_with_at_most_its_threads_and_drains_on_shutdown():
+    """app.WritePool (the write pool without a Future per request): every submitted request runs exactly once,
+    on at most max_threads threads, and shutdown() returns only after all queued ones ran."""
+    from pyddb.server.app import WritePool
+
+    ran, names, gate = [], set(), threading.Event()
+
+    class FakeServer:
+        def _pooled(self, conn, req):
+            gate.wait(10)
+            names.add(threading.current_thread().name)
+            ran.append(req)
+
+    pool = WritePool(FakeServer(), 3)
+    for i in range(50):
+        pool.submit(None, i)
+    time.sleep(0.05)
+    assert len(pool.threads) <= 3 and not ran
+    gate.set()
+    pool.shutdown(wait=True)
+    assert sorted(ran) == list(range(50))
+    assert 1 <= len(names) <= 3
+    assert not any(t.is_alive() for t in pool.threads)
