@@ -219,20 +219,13 @@ def scan_select(request: dict[str, Any]) -> None:
 
 # ---- expressions ----------------------------------------------------------------------------------------
 
-_PROBE = "\x00"   # a key name for the schema-free key-condition checks (see _check_key_condition_shape)
-
-
-def _check_key_condition_shape(resolver: ex.Resolver, parsed) -> None:
+def _check_key_condition_shape(resolver: ex.Resolver, parsed) -> dict:
     """The key-condition checks DynamoDB makes before it looks at the table (dynalite validations/query.js:
-    convertKeyCondition, then "Conditions can be of length 1 or 2 only"). Resolver.key_condition makes these
-    first and the schema checks after; given a key name no condition names, it always ends in a schema
-    error (missed element or not supported), which is dropped here: the real schema checks run once the
-    table is known. It also marks the expression's placeholders as used for the unused-placeholder check."""
-    try:
-        resolver.key_condition(parsed, _PROBE)
-    except ValidationException as e:
-        if e.message not in (msg.KC_NOT_SUPPORTED, msg.KC_MISSED.format(name=_PROBE)):
-            raise
+    convertKeyCondition, then "Conditions can be of length 1 or 2 only"): Resolver.key_conditions, the
+    schema-free half of Resolver.key_condition. It also marks the expression's placeholders as used for the
+    unused-placeholder check. The conditions it returns get the schema half (Resolver.key_condition_schema)
+    once the table is known (_key_condition), so the expression is resolved once per Query."""
+    return resolver.key_conditions(parsed)
 
 
 def _paths(node, out: list[tuple]) -> list[tuple]:
@@ -249,17 +242,17 @@ def _paths(node, out: list[tuple]) -> list[tuple]:
 
 
 class _Request:
-    """A Query's or Scan's resolved expressions: key condition (parsed), filter, projection."""
+    """A Query's or Scan's resolved expressions: key conditions (Resolver.key_conditions), filter,
+    projection."""
 
     def __init__(self, request: dict[str, Any], legacy_filter: str, key_condition: bool):
         self.request = request
         exprs = Expressions(request)
         self.resolver = exprs.resolver
-        self.key_condition = None
+        self.key_condition = None          # the KeyConditionExpression's conditions, schema not yet checked
         text = request.get("KeyConditionExpression") if key_condition else None
         if text is not None:
-            self.key_condition = ex.parse_key_condition(text)
-            _check_key_condition_shape(self.resolver, self.key_condition)
+            self.key_condition = _check_key_condition_shape(self.resolver, ex.parse_key_condition(text))
         self.filter_word = "Filter Expression"
         self.filter_paths: list[tuple] = []
         text = request.get("FilterExpression")
@@ -383,8 +376,8 @@ def _key_condition(r: _Request, hash_key: KeyAttr, range_key: KeyAttr | None,
         types = {hash_key.name: hash_key.type}
         if range_key is not None:
             types[range_key.name] = range_key.type
-        kc = r.resolver.key_condition(r.key_condition, hash_key.name,
-                                      range_key.name if range_key else None, types)
+        kc = r.resolver.key_condition_schema(r.key_condition, hash_key.name,
+                                             range_key.name if range_key else None, types)
         if start is not None and range_key is not None:
             _check_start_key_piece(start, range_key, False)
         return kc

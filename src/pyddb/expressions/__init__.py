@@ -11,6 +11,7 @@ RESOLVE (per request: the placeholders and the checks that need them)
     r.update(parsed) -> UpdatePlan            .apply(item) -> new item, .project(item), .paths, .top_level_names()
     r.projection(parsed) -> ProjectionPlan    .apply(item) -> projected item, .paths
     r.key_condition(parsed, hash_key, range_key=None, key_types=None) -> KeyCondition
+        = r.key_condition_schema(r.key_conditions(parsed), hash_key, ...): its schema-free and schema halves
     r.check_unused()                          after all of the request's expressions
 ONE-SHOT HELPERS (resolve, check unused placeholders, run)
     evaluate_condition(parsed, item, names=None, values=None) -> bool

@@ -320,11 +320,21 @@ class Resolver:
         """A KeyConditionExpression, checked against the key schema of the table or index queried.
 
         key_types (optional) maps key attribute names to "S", "N" or "B" for the value type check."""
+        return self.key_condition_schema(self.key_conditions(parsed), hash_key, range_key, key_types)
+
+    def key_conditions(self, parsed: ast.Parsed) -> dict:
+        """The schema-free half of key_condition: the expression checked as a condition (marking its
+        placeholders used), reduced to {attribute: (operator, values)}, with 1 or 2 conditions. A Query
+        makes these checks before it looks at the table, and the schema half once the table is known."""
         root = self.condition_tree(parsed)
         conds = {}
         self._kc_walk(root, conds)
         if len(conds) not in (1, 2):
             raise msg.ValidationException(msg.KC_LENGTH)
+        return conds
+
+    def key_condition_schema(self, conds: dict, hash_key: str, range_key=None, key_types=None) -> KeyCondition:
+        """The schema half of key_condition, on what key_conditions returned (which it does not change)."""
         keys = [(hash_key, True)] + ([(range_key, False)] if range_key else [])
         for attr, is_hash in keys:
             if is_hash and len(keys) == 1 and len(conds) > 1:
