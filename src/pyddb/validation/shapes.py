@@ -544,6 +544,9 @@ class _Compiler:
         key_arn_shape = self.shapes[key_shape_name] if key_shape_name in _TABLE_ARN_SHAPES else None
         value_shape = self.shapes[s["value"]]
         value = self.shape(s["value"], "map_value")
+        # the AttributeValue checker raises only type errors, which name no path: an item's or key's
+        # attributes are checked without building "<path>.<name>.member" for each
+        value_path = s["value"] != "AttributeValue"
         mn, mx = s.get("min"), s.get("max")
         wire = self.wire
         key_ok = _string_predicate(key_shape)
@@ -585,7 +588,7 @@ class _Compiler:
             for k, x in v.items():
                 if x is None:
                     continue
-                y = value(x, "%s.%s.member" % (path, k), errors)
+                y = value(x, "%s.%s.member" % (path, k) if value_path else path, errors)
                 if wire and y is not x:
                     v[k] = y
             return v
