@@ -390,6 +390,10 @@ def test_backup_while_a_writer_runs_is_the_state_after_a_prefix_of_its_writes(dd
             for n, entry in enumerate(entries):
                 if n % 50 == 0:
                     time.sleep(0.002)
+                if n == 700:    # mid-copy: let the writer land writes, however loaded the machine is
+                    seen, until = len(writer.log), time.monotonic() + 10
+                    while len(writer.log) < seen + 3 and time.monotonic() < until:
+                        time.sleep(0.002)
                 yield entry
         return copy(engine, paced(), dest)
 

@@ -341,7 +341,8 @@ def test_a_failing_sweep_is_logged_with_its_traceback_and_retried_later_and_late
     c = pyddb.connect(str(tmp_path / "db"), sync="off", ttl_interval=0.001, maintain_interval=0)
     try:
         deadline = time.monotonic() + 60
-        while len(calls) < 4 and time.monotonic() < deadline:
+        # The delay after a failure is recorded after the call fails: wait for the fourth delay itself.
+        while len(c.model.ttl.sweep_delays) < 4 and time.monotonic() < deadline:
             time.sleep(0.01)
         assert len(calls) >= 4
         delays = list(c.model.ttl.sweep_delays)
