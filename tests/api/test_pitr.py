@@ -500,3 +500,52 @@ def test_the_wal_a_base_needs_outlives_checkpoints_and_trimming(tmp_path):
             assert as_state(scan_all(client, "mark_%d" % i)) == want
     finally:
         client.close()
+
+
+def test_a_retention_policy_computed_before_a_pin_never_overwrites_the_pinned_one(tmp_path, monkeypatch):
+    """retention.apply computes and sets the policy under one lock: a thread that computed the policy before a
+    copy pinned the WAL cannot set its older, looser policy after the pin's (which would trim what the copy
+    needs)."""
+    import threading
+
+    from pyddb.model import backups, retention
+
+    client = pyddb.connect(str(tmp_path / "db"), sync="off", ttl_interval=0, maintain_interval=0)
+    model = client.model
+    try:
+        real_engine, set_calls = model.engine, []
+
+        class Spy:                                  # the engine, recording each retention it is given
+            def __getattr__(self, name):
+                return getattr(real_engine, name)
+
+            def set_archive_retention(self, keep_ns, keep_lsn):
+                set_calls.append(keep_lsn)
+                return real_engine.set_archive_retention(keep_ns, keep_lsn)
+
+        monkeypatch.setattr(model, "engine", Spy())
+        real_policy, computed, gate = retention.policy, threading.Event(), threading.Event()
+
+        def paused_policy(m):
+            result = real_policy(m)
+            if threading.current_thread().name == "early":
+                computed.set()
+                gate.wait(10)
+            return result
+
+        monkeypatch.setattr(retention, "policy", paused_policy)
+        early = threading.Thread(target=retention.apply, args=(model,), name="early")
+        early.start()
+        assert computed.wait(10)                    # "early" holds a policy computed with no pin
+        pinner = threading.Thread(target=lambda: pids.append(backups.pin_wal(model, 1)))
+        pids = []
+        pinner.start()
+        pinner.join(0.5)                            # with the lock it waits for "early"; without, it is done
+        gate.set()
+        early.join(10)
+        pinner.join(10)
+        assert set_calls and set_calls[-1] == 1, set_calls   # the last retention set keeps the pinned WAL
+        backups.unpin_wal(model, pids[0])
+    finally:
+        monkeypatch.undo()
+        client.close()

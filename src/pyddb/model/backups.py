@@ -53,6 +53,7 @@ INVARIANTS
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
@@ -192,25 +193,31 @@ _PINS: Dict[int, Dict[int, int]] = {}   # id(engine) -> {pin id: first LSN} of c
 _pin_ids = iter(range(1, 1 << 62))
 
 
+_pins_lock = threading.Lock()
+
+
 def pins(model) -> List[int]:
     """The first WAL LSNs that copies under way on this model still need to read."""
-    return list(_PINS.get(id(model.engine), {}).values())
+    with _pins_lock:
+        return list(_PINS.get(id(model.engine), {}).values())
 
 
 def pin_wal(model, first_lsn: int) -> int:
     """Ask the WAL archive to keep the records from `first_lsn` on until `unpin_wal` (model/retention.py reads
     the pins through pitr.wal_needed_from); returns the pin id."""
-    pid = next(_pin_ids)
-    _PINS.setdefault(id(model.engine), {})[pid] = first_lsn
+    with _pins_lock:
+        pid = next(_pin_ids)
+        _PINS.setdefault(id(model.engine), {})[pid] = first_lsn
     _apply_retention(model)
     return pid
 
 
 def unpin_wal(model, pid: int) -> None:
-    mine = _PINS.get(id(model.engine), {})
-    mine.pop(pid, None)
-    if not mine:
-        _PINS.pop(id(model.engine), None)
+    with _pins_lock:
+        mine = _PINS.get(id(model.engine), {})
+        mine.pop(pid, None)
+        if not mine:
+            _PINS.pop(id(model.engine), None)
     _apply_retention(model)
 
 

@@ -128,8 +128,8 @@ def _publish_base(model, t: TableDef, tmp: str, wid: bytes, lsn: int) -> Dict[st
     sk = ("%s/%016x" % (t.table_id, lsn)).encode()
     old = engine.get(backups.CATALOG, b"p", sk)
     if old is not None:        # no batch since the newest base: it is this one already
+        engine.drop_keyspace(tmp)          # first: the work record is what lets cleanup find it after a crash
         engine.write_batch([backups.end_work_op(wid)], sync=True)
-        engine.drop_keyspace(tmp)
         return msgpack.unpackb(old, raw=False)
     engine.write_batch([(backups.CATALOG, b"p", sk, msgpack.packb(record, use_bin_type=True)),
                         backups.end_work_op(wid)], sync=True)

@@ -18,7 +18,7 @@ from typing import Any, Callable, Dict, Optional, Tuple
 Need = Callable[[Any], Tuple[Optional[float], Optional[int]]]
 
 NEEDS: Dict[str, Need] = {}
-_lock = threading.Lock()
+_lock = threading.RLock()
 
 
 def register(name: str, need: Need) -> None:
@@ -44,8 +44,8 @@ def apply(model) -> int:
     engine = model.engine
     if not getattr(engine, "archive", False) or engine.closed or engine.poisoned:
         return 0
-    keep_ns, keep_lsn = policy(model)
-    with _lock:
+    with _lock:     # computed and set under one lock: a policy computed earlier never overwrites a newer one
+        keep_ns, keep_lsn = policy(model)
         return engine.set_archive_retention(keep_ns, keep_lsn)
 
 
