@@ -5,6 +5,7 @@ Every test ends by checking that the server still answers (`assert_serving`).
 import gzip
 import json
 import socket
+import sys
 import threading
 import time
 import zlib
@@ -356,3 +357,84 @@ def test_write_pool_runs_everything_submitted_with_at_most_its_threads_and_drain
     assert sorted(ran) == list(range(50))
     assert 1 <= len(names) <= 3
     assert not any(t.is_alive() for t in pool.threads)
+
+
+def _wait_until(cond, timeout=10.0):
+    end = time.monotonic() + timeout
+    while not cond() and time.monotonic() < end:
+        time.sleep(0.005)
+    return cond()
+
+
+def test_write_pool_does_not_queue_a_request_behind_a_busy_worker_while_it_can_start_another():
+    """A slow pooled request (a backup, a big scan, an fsync) on one connection must not hold up a fast one
+    submitted after it: with one worker idle, a burst of two claims that worker for the first and starts a
+    second thread for the next, rather than queueing both on the idle one."""
+    from pyddb.server.app import WritePool
+
+    gate, slow_started, fast_done, warm_done = (threading.Event() for _ in range(4))
+
+    class FakeServer:
+        def _pooled(self, conn, req):
+            if req == "slow":
+                slow_started.set()
+                gate.wait(10)
+            elif req == "fast":
+                fast_done.set()
+            else:
+                warm_done.set()
+
+    pool = WritePool(FakeServer(), 16)
+    try:
+        pool.submit(None, "warm")
+        assert warm_done.wait(10)
+        assert _wait_until(lambda: pool.idle == 1)          # one worker, waiting on the queue
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(100)      # both submits before the idle worker can wake (the burst, made certain)
+        try:
+            pool.submit(None, "slow")
+            pool.submit(None, "fast")
+        finally:
+            sys.setswitchinterval(switch)
+        assert slow_started.wait(10)
+        assert fast_done.wait(10), "the fast request waited behind the blocked slow one"
+        assert not gate.is_set() and len(pool.threads) == 2
+    finally:
+        gate.set()
+        pool.shutdown(wait=True)
+    assert pool.idle >= 0 and pool.pending == 0
+
+
+class _WorkerDies(BaseException):
+    pass
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_write_pool_replaces_a_worker_that_dies_and_runs_what_was_queued_for_it():
+    """A worker killed by a BaseException out of a request leaves the pool (it no longer counts toward
+    max_threads); an item queued while every thread was busy still runs, and later submits get a thread."""
+    from pyddb.server.app import WritePool
+
+    gate, ran = threading.Event(), []
+
+    class FakeServer:
+        def _pooled(self, conn, req):
+            if req == "die":
+                gate.wait(10)
+                raise _WorkerDies()
+            ran.append(req)
+
+    pool = WritePool(FakeServer(), 1)
+    try:
+        pool.submit(None, "die")
+        pool.submit(None, "queued")                          # the only thread is busy: queued with no worker
+        assert len(pool.threads) == 1 and pool.pending == 1
+        gate.set()
+        assert _wait_until(lambda: ran == ["queued"]), ran
+        pool.submit(None, "later")
+        assert _wait_until(lambda: ran == ["queued", "later"]), ran
+        assert len(pool.threads) == 1 and all(t.is_alive() for t in pool.threads)
+    finally:
+        gate.set()
+        pool.shutdown(wait=True)
+    assert pool.threads == []

@@ -267,44 +267,72 @@ class WritePool:
     a worker runs `server._pooled(conn, req)`, which hands the response back with call_soon_threadsafe. No
     Future per request (ThreadPoolExecutor.submit and its worker cost ~6 us of CPU a task on this kind of
     machine; this ~0.1 us). Threads start on demand, up to `max_threads`, and are daemons: `shutdown()`
-    finishes every queued request first (FIFO), then joins them."""
+    finishes every queued request first (FIFO), then joins them. A request goes to a waiting worker or a new
+    thread before it is queued behind a busy one, so a fast write is not held up by a slow request (a backup,
+    a big scan, an fsync) on another connection."""
 
     def __init__(self, server: "Server", max_threads: int) -> None:
         self.server = server
         self.max_threads = max(1, max_threads)
         self.queue: "queue.SimpleQueue" = queue.SimpleQueue()
         self.threads: list = []
-        self.idle = 0                  # workers waiting on the queue (changed under _lock; read racily)
+        # Every queued item is matched to one worker under _lock, so no item waits behind a busy worker while
+        # another could take it: `idle` counts workers waiting on the queue that no item has claimed yet;
+        # `pending` counts items queued with no worker (all max_threads busy), taken by the next one to finish.
+        self.idle = 0
+        self.pending = 0
+        self._shut = False
         self._lock = threading.Lock()
 
     def submit(self, conn: "HttpConnection", req: Request) -> None:
-        # racy read: at worst one thread more than needed (bounded) or an item picked up by a worker that was
-        # just finishing; never an item left with no thread, since there is at least one after the first call
-        if self.idle <= 0 and len(self.threads) < self.max_threads:
-            t = threading.Thread(target=self._work, name="pyddb-write-%d" % len(self.threads), daemon=True)
-            self.threads.append(t)
-            t.start()
+        with self._lock:
+            if self.idle > 0:
+                self.idle -= 1                 # claim a waiting worker: the next item goes to a free thread
+            elif len(self.threads) < self.max_threads:
+                self._start()                  # a new thread, started for this item
+            else:
+                self.pending += 1
         self.queue.put((conn, req))
+
+    def _start(self) -> None:                  # under _lock
+        t = threading.Thread(target=self._work, name="pyddb-write-%d" % len(self.threads), daemon=True)
+        self.threads.append(t)
+        t.start()
 
     def _work(self) -> None:
         run = self.server._pooled
         get = self.queue.get
         lock = self._lock
-        while True:
+        try:
+            while True:
+                item = get()                   # this worker's claimed item (or None from shutdown)
+                if item is None:
+                    return
+                run(*item)
+                with lock:
+                    if self.pending > 0:
+                        self.pending -= 1      # take a queued item that had no worker
+                    else:
+                        self.idle += 1         # back to waiting, unclaimed
+        finally:
+            # a worker that dies (BaseException out of run) leaves the pool, so it does not count toward
+            # max_threads; if items are queued with no worker, a replacement takes one
             with lock:
-                self.idle += 1
-            item = get()
-            with lock:
-                self.idle -= 1
-            if item is None:
-                return
-            run(*item)
+                me = threading.current_thread()
+                if me in self.threads:
+                    self.threads.remove(me)
+                if self.pending > 0 and len(self.threads) < self.max_threads and not self._shut:
+                    self.pending -= 1
+                    self._start()
 
     def shutdown(self, wait: bool = True) -> None:
-        for _ in self.threads:
+        with self._lock:
+            self._shut = True
+            threads = list(self.threads)
+        for _ in threads:
             self.queue.put(None)
         if wait:
-            for t in self.threads:
+            for t in threads:
                 t.join()
 
 
