@@ -1,41 +1,22 @@
-"""Helpers of the server tests: raw HTTP requests, and test tables (through CreateTable when the control
-plane serves it, else through the model)."""
+"""Helpers of the server tests: raw HTTP requests, and test tables (through CreateTable)."""
 import http.client
 import signal
 import subprocess
 import sys
 import time
-import uuid
 
-from pyddb import api
 
 DUMMY_AUTH = ("AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/dynamodb/aws4_request, "
               "SignedHeaders=host, Signature=" + "0" * 64)
 
 
-def have_create_table():
-    if not api.OPERATIONS:
-        api._load()
-    return "CreateTable" in api.OPERATIONS
-
-
 def make_table(server, client, name, hash_key=("pk", "S"), range_key=None):
-    """A PAY_PER_REQUEST table on `server` (a ServerThread), through `client` (boto3) when possible."""
+    """A PAY_PER_REQUEST table on `server` (a ServerThread), through `client` (boto3)."""
     keys = [hash_key] + ([range_key] if range_key else [])
-    if have_create_table():
-        client.create_table(
-            TableName=name, BillingMode="PAY_PER_REQUEST",
-            KeySchema=[{"AttributeName": n, "KeyType": kt} for (n, _), kt in zip(keys, ("HASH", "RANGE"))],
-            AttributeDefinitions=[{"AttributeName": n, "AttributeType": t} for n, t in keys])
-        return
-    from pyddb.model.schema import KeyAttr, TableDef
-
-    tid = uuid.uuid4().hex
-    server.model.add_table(TableDef(
-        name=name, table_id=tid, keyspace="tbl." + tid, hash_key=KeyAttr(*hash_key),
-        range_key=KeyAttr(*range_key) if range_key else None,
-        attribute_definitions=[{"AttributeName": n, "AttributeType": t} for n, t in keys],
-        created_at=time.time(), billing_mode="PAY_PER_REQUEST"))
+    client.create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": n, "KeyType": kt} for (n, _), kt in zip(keys, ("HASH", "RANGE"))],
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": t} for n, t in keys])
 
 
 def raw_request(url, method="POST", body=b"", headers=None, target=None, auth=True, path="/"):

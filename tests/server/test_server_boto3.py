@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from botocore.exceptions import ClientError
-from srvhelpers import have_create_table, make_table
+from srvhelpers import make_table
 
 from pyddb import api
 from pyddb.server.app import ServerThread
@@ -126,7 +126,6 @@ def test_connect_http_persists_across_a_restart(tmp_path):
         client.close()
 
 
-@pytest.mark.skipif(not have_create_table(), reason="the control plane (CreateTable) is not in this tree")
 def test_table_lifecycle_and_waiter(http_ddb):
     http_ddb.create_table(TableName="life", BillingMode="PAY_PER_REQUEST",
                           KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],

@@ -10,7 +10,6 @@ import threading
 
 import pytest
 from botocore.exceptions import ClientError
-from srvhelpers import have_create_table
 
 from pyddb.server.testing import boto3_client
 
@@ -61,7 +60,6 @@ def test_in_memory_and_sync_flags(serve_proc, tmp_path):
     assert p.stop() == 0
 
 
-@pytest.mark.skipif(not have_create_table(), reason="the control plane (CreateTable) is not in this tree")
 def test_acknowledged_writes_survive_sigterm_during_a_write_load_and_a_restart(serve_proc, tmp_path):
     data = str(tmp_path / "d")
     p = serve_proc("--port", "0", "--data-dir", data)
