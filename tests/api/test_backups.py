@@ -13,7 +13,7 @@ import threading
 import time
 
 import pytest
-from test_table_helpers import HASH_RANGE, ON_DEMAND, PT, assert_botocore_shape, attrs, gsi, lsi, table
+from test_table_helpers import HASH_RANGE, ON_DEMAND, PT, assert_botocore_shape, attrs, gsi, lsi, scan_all, table
 
 ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/"
 BACKUP_ARN = re.compile(r"arn:aws:dynamodb:us-east-1:000000000000:table/(.+)/backup/(\d{14})-[0-9a-f]{8}")
@@ -48,16 +48,6 @@ def item(i, **extra):
 def put_all(ddb, name, items):
     for i in range(0, len(items), 25):
         ddb.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": it}} for it in items[i:i + 25]]})
-
-
-def scan_all(ddb, name, **more):
-    items, start = [], None
-    while True:
-        page = ddb.scan(TableName=name, **more, **({"ExclusiveStartKey": start} if start else {}))
-        items += page["Items"]
-        start = page.get("LastEvaluatedKey")
-        if not start:
-            return items
 
 
 def key_of(it):

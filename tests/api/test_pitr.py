@@ -21,7 +21,7 @@ import sys
 import time
 
 import pytest
-from test_table_helpers import ON_DEMAND, PT, assert_botocore_shape, attrs, gsi, table
+from test_table_helpers import ON_DEMAND, PT, assert_botocore_shape, attrs, gsi, scan_all, table
 
 import pyddb
 
@@ -52,16 +52,6 @@ def enable(ddb, name, **more):
     response = ddb.update_continuous_backups(TableName=name, PointInTimeRecoverySpecification=spec)
     assert_botocore_shape("UpdateContinuousBackups", response)
     return response["ContinuousBackupsDescription"]
-
-
-def scan_all(ddb, name, **more):
-    items, start = [], None
-    while True:
-        page = ddb.scan(TableName=name, **more, **({"ExclusiveStartKey": start} if start else {}))
-        items += page["Items"]
-        start = page.get("LastEvaluatedKey")
-        if not start:
-            return items
 
 
 def as_state(items):

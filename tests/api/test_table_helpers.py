@@ -60,6 +60,17 @@ def attrs(*pairs):
     return [{"AttributeName": n, "AttributeType": t} for n, t in pairs]
 
 
+def scan_all(ddb, name, **more):
+    """Every item of a Scan of table `name`, page after page."""
+    items, start = [], None
+    while True:
+        page = ddb.scan(TableName=name, **more, **({"ExclusiveStartKey": start} if start else {}))
+        items += page["Items"]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return items
+
+
 def fails(call, **request):
     """(Code, Message) of the error `call(**request)` raises, as boto3 reports it."""
     with pytest.raises(Exception) as info:
