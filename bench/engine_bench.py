@@ -438,6 +438,20 @@ def fmt(metric, v):
     return "%.1f" % v
 
 
+def print_columns(head, rows, right):
+    """Print `head`, a rule and `rows` as aligned columns; column i of n is right-aligned when right(i, n)."""
+    widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
+
+    def line(r):
+        return "  ".join(str(c).rjust(w) if right(i, len(r)) else str(c).ljust(w)
+                         for i, (c, w) in enumerate(zip(r, widths)))
+    print()
+    print(line(head))
+    print("  ".join("-" * w for w in widths))
+    for r in rows:
+        print(line(r))
+
+
 def print_table(result, names):
     med, ratios = result["median"], result["paired_ratio"]
     others = [p for p in names if p != "pyddb"]
@@ -461,14 +475,7 @@ def print_table(result, names):
         else:
             row.append("")
         rows.append(row)
-    widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
-    line = lambda r: "  ".join(str(c).rjust(w) if 1 < i < len(r) - 1 else str(c).ljust(w)  # noqa: E731
-                               for i, (c, w) in enumerate(zip(r, widths)))
-    print()
-    print(line(head))
-    print("  ".join("-" * w for w in widths))
-    for r in rows:
-        print(line(r))
+    print_columns(head, rows, lambda i, n: 1 < i < n - 1)
     print("(medians of %d repeats, bulk load of %d; ratios are medians of paired per-repeat ratios)"
           % (result["config"]["repeat"], result["config"]["load_repeats"]))
 

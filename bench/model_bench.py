@@ -59,7 +59,7 @@ import numpy as np
 if __package__ in (None, ""):                        # run as a script: make `bench` importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.engine_bench import Timer, log, machine_info, rotated, warn_tmpfs  # noqa: E402
+from bench.engine_bench import Timer, log, machine_info, print_columns, rotated, warn_tmpfs  # noqa: E402
 
 GROUP = 100            # items per pk in the query tables
 BATCH = 1000           # records per engine write_batch when loading the query tables
@@ -545,14 +545,7 @@ def print_table(result):
                                                                             "pyddb:" + m)
         row += ["%.0fx" % pm if pm is not None else "-", "%.2fx" % ep if ep is not None else "-"]
         rows.append(row)
-    widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
-    line = lambda r: "  ".join(str(c).rjust(w) if i > 1 else str(c).ljust(w)  # noqa: E731
-                               for i, (c, w) in enumerate(zip(r, widths)))
-    print()
-    print(line(head))
-    print("  ".join("-" * w for w in widths))
-    for r in rows:
-        print(line(r))
+    print_columns(head, rows, lambda i, n: i > 1)
     print("(medians of %d repeats; ratios are medians of paired per-repeat ratios; engine/pyddb is how many "
           "times pyddb's cost is the engine's)" % result["config"]["repeat"])
     print()

@@ -192,6 +192,15 @@ def _page(records: List[Dict[str, Any]], token: Optional[str],
     return page, (_page_token(page[-1]["_seq"]) if len(rest) > limit else None)
 
 
+def _list_page(model, kind: str, request: Dict[str, Any], limit: Optional[int]) -> Tuple[List, Optional[str]]:
+    """One page of ListExports/ListImports: the jobs of `kind`, of request's TableArn when it names one."""
+    records = jobs_model.jobs(model).all(kind)
+    if request.get("TableArn"):
+        arn = model.arn(_table_name(request["TableArn"]))
+        records = [r for r in records if r["TableArn"] == arn]
+    return _page(records, request.get("NextToken"), limit)
+
+
 def _jsonable(value: Any) -> Any:
     """A request member as plain data to compare and store (datetimes as epoch seconds)."""
     if isinstance(value, _datetime.datetime):
@@ -373,11 +382,7 @@ def describe_export(model, request: Dict[str, Any]) -> Dict[str, Any]:
 
 @operation("ListExports")
 def list_exports(model, request: Dict[str, Any]) -> Dict[str, Any]:
-    records = jobs_model.jobs(model).all("export")
-    if request.get("TableArn"):
-        arn = model.arn(_table_name(request["TableArn"]))
-        records = [r for r in records if r["TableArn"] == arn]
-    page, token = _page(records, request.get("NextToken"), request.get("MaxResults"))
+    page, token = _list_page(model, "export", request, request.get("MaxResults"))
     out: Dict[str, Any] = {"ExportSummaries": [
         {"ExportArn": r["ExportArn"], "ExportStatus": r["ExportStatus"], "ExportType": r["ExportType"]}
         for r in page]}
@@ -597,11 +602,7 @@ def describe_import(model, request: Dict[str, Any]) -> Dict[str, Any]:
 
 @operation("ListImports")
 def list_imports(model, request: Dict[str, Any]) -> Dict[str, Any]:
-    records = jobs_model.jobs(model).all("import")
-    if request.get("TableArn"):
-        arn = model.arn(_table_name(request["TableArn"]))
-        records = [r for r in records if r["TableArn"] == arn]
-    page, token = _page(records, request.get("NextToken"), request.get("PageSize"))
+    page, token = _list_page(model, "import", request, request.get("PageSize"))
     keys = ("ImportArn", "ImportStatus", "TableArn", "S3BucketSource", "CloudWatchLogGroupArn", "InputFormat",
             "StartTime", "EndTime")
     out: Dict[str, Any] = {"ImportSummaryList": [{k: v for k, v in _render(r).items() if k in keys}
