@@ -12,14 +12,14 @@ Every method calls `pyddb.api.dispatch`; errors become boto3's ClientError subcl
 """
 from __future__ import annotations
 
-import itertools
 import re
 import time
 from typing import Any, Dict, Iterator, Optional
 
 from pyddb import api
-from pyddb.client_errors import make_exceptions, new_request_id, to_client_error
+from pyddb.client_errors import make_exceptions, to_client_error
 from pyddb.errors import DynamoDBError
+from pyddb.requestids import new_request_id, next_request_id
 
 
 def xform_name(op: str) -> str:
@@ -28,14 +28,6 @@ def xform_name(op: str) -> str:
 
 
 _EXCEPTIONS = None
-
-# Request ids of successful calls: DynamoDB's shape (52 characters of [0-9A-Z], as new_request_id makes) from a
-# random per-process prefix and a counter, unique in the process at a fraction of new_request_id's cost (it
-# reads os.urandom per call, a measurable part of a GetItem: issue 3). Errors keep new_request_id.
-_RID_PREFIX = new_request_id()[:40]
-_request_id = ("%s%%012X" % _RID_PREFIX).__mod__
-_rid_counter = itertools.count(1)
-
 
 def _exceptions():
     global _EXCEPTIONS
@@ -55,7 +47,7 @@ class Client:
     # ---- operations ------------------------------------------------------------------------------------
 
     def _call(self, op: str, request: Dict[str, Any]) -> Dict[str, Any]:
-        rid = _request_id(next(_rid_counter))
+        rid = next_request_id()
         try:
             response = api.dispatch(self._model, op, request)
         except DynamoDBError as e:

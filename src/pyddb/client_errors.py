@@ -33,12 +33,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 import time
 from email.utils import formatdate
 from typing import Any, Dict, Optional
 
 from pyddb.errors import ERROR_CLASSES, DynamoDBError
+from pyddb.requestids import new_request_id  # noqa: F401  (also pyddb.client_errors.new_request_id)
 
 try:  # botocore is optional: it comes with boto3, which pyddb does not need
     from botocore.errorfactory import BaseClientExceptions as _BaseClientExceptions
@@ -133,11 +133,6 @@ EXCEPTIONS = make_exceptions()
 def exception_class(code: str) -> type:
     """The ClientError subclass raised for `code` (plain ClientError for a code pyddb does not know)."""
     return _CODE_TO_CLASS.get(code, ClientError)
-
-
-def new_request_id() -> str:
-    """A request id shaped like DynamoDB's: 52 characters of [0-9A-Z] (dynalite index.js rand52CharId)."""
-    return base64.b64encode(os.urandom(39)).decode("ascii").upper().replace("+", "0").replace("/", "0")
 
 
 def _json_default(o: Any) -> Any:

@@ -37,10 +37,8 @@ INVARIANTS
 from __future__ import annotations
 
 import base64
-import itertools
 import json
 import logging
-import os
 import re
 import time
 import zlib
@@ -56,20 +54,8 @@ from pyddb.errors import (
     SerializationException,
     UnknownOperationException,
 )
+from pyddb.requestids import new_request_id, next_request_id
 
-
-def new_request_id() -> str:
-    """A request id shaped like DynamoDB's: 52 characters of [0-9A-Z] (dynalite index.js rand52CharId). The
-    same as pyddb.client_errors.new_request_id, which this module does not import: that module loads botocore
-    (~50 ms), which `pyddb serve` never needs."""
-    return base64.b64encode(os.urandom(39)).decode("ascii").upper().replace("+", "0").replace("/", "0")
-
-
-# Each response's id: a random per-process prefix and a counter (as pyddb.client does for its own), unique in
-# the process and DynamoDB's shape, without an os.urandom call (a getrandom syscall) per request.
-_RID_PREFIX = new_request_id()[:40]
-_next_request_id = ("%s%%012X" % _RID_PREFIX).__mod__
-_rid_counter = itertools.count(1)
 
 log = logging.getLogger("pyddb.server")
 
@@ -315,7 +301,7 @@ class Handler:
 
     def handle(self, req: Request) -> bytes:
         keep_alive = req.keep_alive
-        rid = _next_request_id(next(_rid_counter))
+        rid = next_request_id()
         headers = req.headers
         origin = b"Access-Control-Allow-Origin: *\r\n" if "origin" in headers else None
         extra: Tuple[bytes, ...] = (origin,) if origin else ()
