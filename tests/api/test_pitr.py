@@ -539,3 +539,16 @@ def test_a_retention_policy_computed_before_a_pin_never_overwrites_the_pinned_on
     finally:
         monkeypatch.undo()
         client.close()
+
+
+def test_request_times_parse_to_the_same_instant_in_every_form():
+    """One parser for the request timestamps of PITR, backups and exports: a datetime or ISO text without a zone
+    is UTC (as botocore sends it), whatever the machine's zone."""
+    from pyddb.model.pitr import to_ns, to_seconds
+
+    instant = 1704067200.25
+    forms = [datetime.datetime(2024, 1, 1, 0, 0, 0, 250000),
+             datetime.datetime(2024, 1, 1, 1, 0, 0, 250000, tzinfo=datetime.timezone(datetime.timedelta(hours=1))),
+             "2024-01-01T00:00:00.250Z", "2024-01-01T00:00:00.250", "1704067200.25", instant]
+    assert [to_seconds(f) for f in forms] == [instant] * len(forms)
+    assert {to_ns(f) for f in forms} == {1704067200250000000}

@@ -99,6 +99,7 @@ from pyddb.io import formats, s3local
 from pyddb.io.s3local import LocalS3, NoSuchBucket
 from pyddb.model import exports as jobs_model
 from pyddb.model.exports import JobFailed
+from pyddb.model.pitr import to_seconds
 from pyddb.types import size
 from pyddb.validation.rules import unsupported
 
@@ -120,20 +121,6 @@ CLOUDWATCH_LOG_GROUP = "arn:aws:logs:%s:%s:log-group:/aws-dynamodb/imports:*"
 def s3_for(model) -> LocalS3:
     """The local S3 of `model` (WHERE THE FILES GO)."""
     return LocalS3(s3local.root_for(getattr(model, "s3_root", None), model.path))
-
-
-def _epoch(value: Any) -> float:
-    """A request timestamp (datetime, naive ones being UTC as botocore takes them; epoch number; ISO text)."""
-    if isinstance(value, _datetime.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=_datetime.timezone.utc)
-        return value.timestamp()
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return _datetime.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-    return float(value)
 
 
 def _dt(ts: float) -> _datetime.datetime:
@@ -204,7 +191,7 @@ def _list_page(model, kind: str, request: Dict[str, Any], limit: Optional[int]) 
 def _jsonable(value: Any) -> Any:
     """A request member as plain data to compare and store (datetimes as epoch seconds)."""
     if isinstance(value, _datetime.datetime):
-        return round(_epoch(value), 3)
+        return round(to_seconds(value), 3)
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -234,7 +221,7 @@ def _pitr_window(model, name: str, now: float, created: float) -> Tuple[float, f
         raise PointInTimeRecoveryUnavailableException(
             "Point in time recovery is not enabled for table '%s'" % name)
     earliest = p.get("EarliestRestorableDateTime")
-    return (_epoch(earliest) if earliest is not None else created), now
+    return (to_seconds(earliest) if earliest is not None else created), now
 
 
 @operation("ExportTableToPointInTime")
@@ -255,7 +242,7 @@ def export_table_to_point_in_time(model, request: Dict[str, Any]) -> Dict[str, A
     now = j.now()
     earliest, latest = _pitr_window(model, name, now, t.created_at)
     if request.get("ExportTime") is not None:
-        at = round(_epoch(request["ExportTime"]), 3)
+        at = round(to_seconds(request["ExportTime"]), 3)
         if not earliest <= at <= now:
             raise InvalidExportTimeException(
                 "The specified ExportTime is outside of the point in time recovery window.")
@@ -366,7 +353,7 @@ def _recover_export(model, record: Dict[str, Any]) -> Optional[Dict[str, Any]]:
     if summary.get("exportArn") != record["ExportArn"]:
         return None
     return {"ExportManifest": key, "ItemCount": summary["itemCount"],
-            "BilledSizeBytes": summary["billedSizeBytes"], "EndTime": _epoch(summary["endTime"])}
+            "BilledSizeBytes": summary["billedSizeBytes"], "EndTime": to_seconds(summary["endTime"])}
 
 
 jobs_model.RECOVER["export"] = _recover_export

@@ -312,18 +312,23 @@ def _scan_then_drop(model, scratch: str, wid: bytes) -> Iterator[Dict[str, Any]]
         _drop_scratch(model, scratch, wid)
 
 
-def to_ns(ts: Any) -> int:
-    """Epoch seconds (int, float, Decimal, numeric str), an ISO 8601 string or a datetime -> ns since the
-    epoch (microsecond precision)."""
-    if hasattr(ts, "timestamp"):
-        return round(ts.timestamp() * 10 ** 6) * 1000
+def to_seconds(ts: Any) -> float:
+    """Epoch seconds (int, float, Decimal, numeric str), an ISO 8601 string or a datetime -> epoch seconds.
+    A datetime or ISO text without a zone is UTC, as botocore sends it."""
     if isinstance(ts, str):
         try:
-            ts = float(ts)
+            return float(ts)
         except ValueError:
             import datetime as _dt
-            value = _dt.datetime.fromisoformat(ts.replace("Z", "+00:00"))
-            if value.tzinfo is None:
-                value = value.replace(tzinfo=_dt.timezone.utc)
-            return round(value.timestamp() * 10 ** 6) * 1000
-    return round(float(ts) * 10 ** 6) * 1000
+            ts = _dt.datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    if hasattr(ts, "timestamp"):
+        if getattr(ts, "tzinfo", 0) is None:
+            import datetime as _dt
+            ts = ts.replace(tzinfo=_dt.timezone.utc)
+        return ts.timestamp()
+    return float(ts)
+
+
+def to_ns(ts: Any) -> int:
+    """to_seconds(ts) in ns since the epoch, to the microsecond."""
+    return round(to_seconds(ts) * 10 ** 6) * 1000
