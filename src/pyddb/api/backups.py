@@ -413,7 +413,7 @@ def update_continuous_backups(model, request: Dict[str, Any]) -> Dict[str, Any]:
 def describe_continuous_backups(model, request: Dict[str, Any]) -> Dict[str, Any]:
     with model.lock:
         t = _source_table(model, request["TableName"])
-        _pitr.maintain(model)
+        _pitr.maintain(model, drops_only=True)    # cheap: copies (new bases) are the maintenance thread's
         return {"ContinuousBackupsDescription": _continuous(model, t)}
 
 
@@ -438,8 +438,14 @@ def restore_table_to_point_in_time(model, request: Dict[str, Any]) -> Dict[str, 
         if not _pitr.enabled(source):
             raise PointInTimeRecoveryUnavailableException(
                 "Point in time recovery is not enabled for table '%s'" % source.name)
-        _pitr.maintain(model)
-        earliest, now = _pitr.window(model, source)
+        # never a base copy under model.lock here (it would stall every control-plane call for as long as
+        # the table takes to copy): the restore replays the WAL from the newest base, however old
+        _pitr.maintain(model, drops_only=True)
+        w = _pitr.window(model, source)
+        if w is None:     # enabled PITR always has a base (pitr.enable takes one first); belt and braces
+            raise PointInTimeRecoveryUnavailableException(
+                "Point in time recovery is not enabled for table '%s'" % source.name)
+        earliest, now = w
         ts_ns = now if latest else _pitr.to_ns(when)
         if not earliest <= ts_ns <= now:
             raise InvalidRestoreTimeException(

@@ -158,10 +158,12 @@ def _apply_retention(model) -> None:
     backups._apply_retention(model)
 
 
-def maintain(model, t: Optional[TableDef] = None) -> None:
+def maintain(model, t: Optional[TableDef] = None, *, drops_only: bool = False) -> None:
     """Take a new base when the newest is older than BASE_INTERVAL_S, drop bases no instant of the window
     needs, and drop the bases of tables that are gone or have PITR off. `t=None`: every table. Call under
-    model.lock."""
+    model.lock. `drops_only=True` (the API operations, api/backups.py): never copy a table here, only retire
+    what the window has passed; new bases are the maintenance thread's job (model/ttl.py MAINTENANCE), which
+    copies without model.lock."""
     engine = model.engine
     if not engine.has_keyspace(backups.CATALOG):
         return
@@ -177,7 +179,7 @@ def maintain(model, t: Optional[TableDef] = None) -> None:
         if not enabled(x):
             continue
         kept = bases(model, x)
-        if not kept or now - kept[-1]["time_ns"] > BASE_INTERVAL_S * 10 ** 9:
+        if not drops_only and (not kept or now - kept[-1]["time_ns"] > BASE_INTERVAL_S * 10 ** 9):
             kept.append(take_base(model, x))
         start = now - settings(x).get("days", DEFAULT_DAYS) * DAY_NS
         before = [b for b in kept if b["time_ns"] <= start]
