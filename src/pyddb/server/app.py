@@ -22,6 +22,9 @@ INVARIANTS
          connections, then closes the model, which checkpoints.
     (A6) A connection with nothing running that has been silent for idle_timeout (300 s) is closed, whether
          between requests or half-way through one (a client that stopped sending).
+    (A7) An unexpected exception, inline or in the pool, is answered as Handler.handle answers one (protocol.py
+         P1): a 500 InternalServerError in DynamoDB's envelope (`internal_error_response`), logged; the
+         connection and the server go on.
 """
 from __future__ import annotations
 
@@ -36,6 +39,8 @@ from typing import Any, Deque, Optional, Set
 
 import httptools
 
+from pyddb.errors import InternalServerError
+from pyddb.requestids import next_request_id
 from pyddb.server import protocol
 from pyddb.server.protocol import MAX_BODY_BYTES, BodyTooLarge, Handler, Request
 
@@ -74,6 +79,18 @@ def run(coro) -> Any:
         finally:
             asyncio.set_event_loop(None)
             loop.close()
+
+
+def internal_error_response(req: Request) -> bytes:
+    """The answer to an unexpected exception that escaped Handler.handle (its own, protocol.py P1, is the
+    same): a 500 with DynamoDB's `com.amazonaws.dynamodb.v20120810#InternalServerError` envelope, the
+    request's JSON content type, the CORS header when it sent Origin, and its keep-alive; the server goes on."""
+    headers = req.headers
+    ctype = headers.get("content-type", "").split(";", 1)[0].strip()
+    response_type = b"application/x-amz-json-1.0" if ctype == protocol.JSON_TYPES[0] else b"application/json"
+    extra = (b"Access-Control-Allow-Origin: *\r\n",) if "origin" in headers else ()
+    status, body = protocol.error_body(InternalServerError())
+    return protocol.render(status, body, response_type, next_request_id(), req.keep_alive, extra)
 
 
 class HttpConnection(asyncio.Protocol):
@@ -219,6 +236,9 @@ class HttpConnection(asyncio.Protocol):
                 except BodyTooLarge:
                     self._fail(protocol.too_large_response())
                     return
+                except Exception:                    # handle() does not raise (P1); belt and braces
+                    log.exception("internal error serving %s", req.headers.get("x-amz-target"))
+                    out = internal_error_response(req)
                 self._send(out, req.keep_alive)
             else:
                 self.busy = True
@@ -399,8 +419,8 @@ class Server:
         except BodyTooLarge:
             out = None
         except Exception:                              # handle() does not raise (P1); belt and braces
-            log.exception("internal error in the write pool")
-            out = None
+            log.exception("internal error in the write pool serving %s", req.headers.get("x-amz-target"))
+            out = internal_error_response(req)         # a 500, as the inline path answers: not a 413
         try:
             self.loop.call_soon_threadsafe(self._pooled_done, conn, req, out)
         except RuntimeError:                           # the loop is gone (interpreter exit)
