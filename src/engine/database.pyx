@@ -1,5 +1,6 @@
 # database.pyx: the engine's Python API. Owns the directory, the LOCK, the catalog of keyspaces and their
-# partition maps, recovery, atomic batches, iterators, checkpoints, partition splits and snapshots.
+# partition maps, recovery, atomic batches, iterators, checkpoints, partition splits, keyspace clones and
+# snapshots.
 #
 # DIRECTORY
 #   LOCK          flock'd for the life of the Database (one opener; a second gets LockedError naming the dir)
@@ -58,9 +59,24 @@
 #   (D7) A partition whose live bytes exceed partition_max_bytes is split, at a checkpoint, into two new
 #        files at a hash boundary (a key boundary: one pk never spans partitions); the catalog write is the
 #        commit point, so a crash leaves either the old file or the two new ones in force.
+#   (D9) clone_keyspace(src, dest) gives dest copies of src's partition files as of a checkpoint at LSN L
+#        (same hash ranges), made under the checkpoint lock while writers continue (D6), so dest equals src
+#        after batch L. The catalog write naming dest is the commit point: before it the new files are
+#        orphans that open deletes (RECOVERY step 1); after it dest is complete. dest gets a new keyspace id,
+#        so no WAL record before the commit names it, and its files share nothing mutable with src's (a
+#        reflink shares extents copy-on-write in the filesystem), so dropping either leaves the other intact.
+#
+# CLONE (clone_file: the cheapest copy of one partition file the filesystem offers)
+#   1. ioctl(FICLONE): a reflink (btrfs, XFS, bcachefs...): the new file shares the old one's extents, a
+#      near-free clone whatever the size. EOPNOTSUPP/EXDEV/EINVAL/ENOTTY/ENOSYS mean "not here": go on.
+#   2. os.copy_file_range: an in-kernel copy (no trip through user space; NFS/CIFS may offload it).
+#   3. pread/pwrite in 1 MiB pieces.
+#   The new file is fdatasync'd; the caller fsyncs the directory. Any other error is raised (and the clone
+#   cleans up its files): ENOSPC or EIO is not a reason to try a slower way.
+import errno
+import fcntl
 import json
 import os
-import shutil
 import threading
 import time
 
@@ -86,6 +102,59 @@ cdef uint8_t KIND_LOG = 2
 
 CATALOG_NAME = "CATALOG"
 SYNC_MODES = ("full", "normal", "off")
+
+FICLONE = 0x40049409                 # _IOW(0x94, 9, int), linux/fs.h: reflink a whole file
+# errnos that say "this filesystem / kernel cannot do it", after which the next, slower way is tried (CLONE)
+_NOT_HERE = frozenset(e for e in (errno.EOPNOTSUPP, getattr(errno, "ENOTSUP", errno.EOPNOTSUPP), errno.EXDEV,
+                                  errno.EINVAL, errno.ENOTTY, errno.ENOSYS) if e)
+_COPY_PIECE = 1 << 20
+
+
+def clone_file(str src, str dst):
+    """Copy the file ``src`` to the new file ``dst`` (created; EEXIST if present) by the cheapest mechanism
+    available (CLONE), fdatasync'd. Returns the mechanism: "reflink", "copy_file_range" or "copy"."""
+    sfd = os.open(src, os.O_RDONLY)
+    try:
+        dfd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            method = _copy_fd(sfd, dfd, os.fstat(sfd).st_size)
+            osfile.datasync(dfd)
+        finally:
+            os.close(dfd)
+    finally:
+        os.close(sfd)
+    return method
+
+
+def _copy_fd(sfd, dfd, Py_ssize_t size):
+    cdef Py_ssize_t done = 0, n
+    try:                                                  # 1. reflink
+        fcntl.ioctl(dfd, FICLONE, sfd)
+        return "reflink"
+    except OSError as e:
+        if e.errno not in _NOT_HERE:
+            raise
+    method = "copy"
+    cfr = getattr(os, "copy_file_range", None)
+    if cfr is not None:                                   # 2. in-kernel copy
+        try:
+            while done < size:
+                n = cfr(sfd, dfd, min(size - done, 1 << 30), done, done)
+                if n <= 0:
+                    break
+                done += n
+            method = "copy_file_range"
+        except OSError as e:
+            if e.errno not in _NOT_HERE:
+                raise
+    while done < size:                                    # 3. through user space (or the rest of a 2.)
+        piece = os.pread(sfd, min(size - done, _COPY_PIECE), done)
+        if not piece:
+            raise EngineError("file shrank while it was copied (%d of %d bytes)" % (done, size))
+        osfile.pwrite_all(dfd, piece, done)
+        done += len(piece)
+        method = "copy"
+    return method
 
 
 cdef inline bytes _be64(uint64_t v):
@@ -346,6 +415,8 @@ cdef class Database:
     cdef bint _split_wanted
     cdef dict _recovery              # what the last open replayed, and how long it took
     cdef object _catalog_lsn         # {file_no: lsn} as last written to CATALOG
+    cdef str _cloning                # dest of the clone under way (its name is taken), or None
+    cdef readonly dict last_clone    # what the last clone_keyspace did: lsn, method, files, bytes, seconds
 
     def __init__(self, path, *, str sync="full", uint32_t page_size=16384,
                  uint64_t partition_max_bytes=10 << 30, uint64_t wal_segment_bytes=64 << 20,
@@ -529,7 +600,7 @@ cdef class Database:
             raise ValueError("keyspace name must be a non-empty string")
         with self._write_lock:
             self._check_writable()
-            if name in self._ks:
+            if name in self._ks or name == self._cloning:
                 raise EngineError("keyspace %r already exists" % (name,))
             file_no = self._next_part
             self._next_part += 1
@@ -974,7 +1045,81 @@ cdef class Database:
         osfile.fsync_dir(self.path)
         return True
 
-    # ---- snapshots and the log -----------------------------------------------------------------------------
+    # ---- clones, snapshots and the log ----------------------------------------------------------------------
+
+    def clone_keyspace(self, str src, str dest):
+        """Create keyspace ``dest`` equal to keyspace ``src`` after batch L, while writes continue (D9);
+        returns L. Its partition files are copies of src's as of a checkpoint (clone_file: a reflink where the
+        filesystem has them, else an in-kernel copy), with src's partition map. ``last_clone`` tells how.
+        EngineError if src is missing or dest exists."""
+        cdef Keyspace ks, new_ks
+        cdef Partition p
+        if not dest:
+            raise ValueError("keyspace name must be a non-empty string")
+        t0 = time.perf_counter()
+        with self._ckpt_lock:
+            # 1. under both locks: checkpoint (the files now hold everything up to L), plan, reserve numbers
+            with self._write_lock:
+                self._check_writable()
+                ks = self._keyspace(src)
+                if dest in self._ks:
+                    raise EngineError("keyspace %r already exists" % (dest,))
+                self._checkpoint_locked(False)
+                lsn = self.checkpoint_lsn
+                plan = [(p.file_no, self._next_part + i, p.lo, p.hi) for i, p in enumerate(ks.parts)]
+                self._next_part += len(plan)
+                self._cloning = dest
+            # Writers run again from here; src's files do not change until _ckpt_lock is released (D6), and
+            # src cannot be dropped meanwhile (drop_keyspace takes _ckpt_lock).
+            made = []
+            trees = []
+            methods = []
+            nbytes = 0
+            try:
+                # 2. copy the files (a crash from here to step 4 leaves orphans: RECOVERY step 1)
+                for src_no, dst_no, lo, hi in plan:
+                    made.append(dst_no)
+                    methods.append(clone_file(self._part_path(src_no), self._part_path(dst_no)))
+                    nbytes += os.path.getsize(self._part_path(dst_no))
+                osfile.fsync_dir(self.path)
+                # 3. open them: each meta page is verified now, before anything names them
+                parts = []
+                for src_no, dst_no, lo, hi in plan:
+                    tree = BTree(self._part_path(dst_no), self.page_size, False)
+                    trees.append(tree)
+                    parts.append(Partition(dst_no, lo, hi, tree))
+                # 4. the catalog names dest: the commit point
+                with self._write_lock:
+                    self._check_writable()
+                    new_ks = Keyspace(dest, self._next_ks, parts)
+                    self._next_ks += 1
+                    self._ks[dest] = new_ks
+                    self._ks_by_id[new_ks.ks_id] = new_ks
+                    try:
+                        self._write_catalog()
+                    except BaseException:
+                        del self._ks[dest]
+                        del self._ks_by_id[new_ks.ks_id]
+                        raise
+            except BaseException:
+                for tree in trees:
+                    try:
+                        tree.close()
+                    except Exception:
+                        pass
+                for no in made:
+                    try:
+                        os.unlink(self._part_path(no))
+                    except OSError:
+                        pass
+                raise
+            finally:
+                self._cloning = None
+        distinct = sorted(set(methods))
+        self.last_clone = {"src": src, "dest": dest, "lsn": lsn, "files": len(plan), "bytes": nbytes,
+                           "method": distinct[0] if len(distinct) == 1 else "+".join(distinct),
+                           "seconds": time.perf_counter() - t0}
+        return lsn
 
     def snapshot(self, dest):
         """Copy a consistent state of the whole database to the new directory ``dest`` while writes continue
@@ -992,12 +1137,8 @@ cdef class Database:
             # Writers run again from here; partition files do not change until we release _ckpt_lock.
             os.makedirs(dest)
             for src, no in files:
-                shutil.copyfile(src, os.path.join(dest, "p%08d.db" % no))
-                fd = os.open(os.path.join(dest, "p%08d.db" % no), os.O_RDONLY)
-                try:
-                    osfile.datasync(fd)
-                finally:
-                    os.close(fd)
+                clone_file(src, os.path.join(dest, "p%08d.db" % no))   # a reflink where possible
+            osfile.fsync_dir(dest)
             body = json.dumps(cat, sort_keys=True, separators=(",", ":")).encode()
             osfile.replace_file(os.path.join(dest, CATALOG_NAME), body + b"\n" + (
                 "%08x" % checksum32(<const unsigned char*>PyBytes_AS_STRING(body), len(body))).encode())
