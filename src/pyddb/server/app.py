@@ -67,18 +67,42 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
 
 
 def run(coro) -> Any:
-    """asyncio.run(coro) on new_event_loop()."""
-    loop = new_event_loop()
+    """asyncio.run(coro) on new_event_loop(): what `pyddb serve` runs its server in. When `coro` ends (or
+    SIGINT interrupts it: KeyboardInterrupt is raised here), every task still pending on the loop is cancelled
+    and awaited (so its `finally` runs and no "Task was destroyed but it is pending" is logged), then async
+    generators and the default executor are shut down and the loop closed. Python 3.11+: asyncio.Runner;
+    3.9/3.10: the same steps, as asyncio.run takes them there."""
+    if hasattr(asyncio, "Runner"):
+        with asyncio.Runner(loop_factory=new_event_loop) as runner:
+            return runner.run(coro)
+    loop = new_event_loop()                                      # Python 3.9, 3.10
     try:
         asyncio.set_event_loop(loop)
         return loop.run_until_complete(coro)
     finally:
         try:
+            _cancel_all_tasks(loop)
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.run_until_complete(loop.shutdown_default_executor())
         finally:
             asyncio.set_event_loop(None)
             loop.close()
+
+
+def _cancel_all_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel the loop's pending tasks and wait for them: asyncio.runners._cancel_all_tasks (3.9-3.13)."""
+    pending = asyncio.all_tasks(loop)
+    if not pending:
+        return
+    for task in pending:
+        task.cancel()
+    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    for task in pending:
+        if task.cancelled():
+            continue
+        if task.exception() is not None:
+            loop.call_exception_handler({"message": "unhandled exception during pyddb.server.app.run() shutdown",
+                                         "exception": task.exception(), "task": task})
 
 
 def internal_error_response(req: Request) -> bytes:
