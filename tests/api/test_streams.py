@@ -258,7 +258,8 @@ def test_errors(ddb):
     ddb.pyddb_set_clock(OffsetSeconds=16 * 60)                     # iterators live 15 minutes
     with pytest.raises(ClientError) as e:
         sc.get_records(ShardIterator=it)
-    assert code_of(e) == "ExpiredIteratorException" and "900000 milliseconds" in message_of(e)
+    # DynamoDB Streams' own text (api/streams.py cites the capture); Kinesis says "Iterator expired. ..."
+    assert code_of(e) == "ExpiredIteratorException" and message_of(e) == "Shard iterator has expired"
     ddb.pyddb_set_clock()
     with pytest.raises(ClientError) as e:
         ddb.update_table(TableName="tab", StreamSpecification={"StreamEnabled": True,

@@ -11,7 +11,10 @@ RestoreSummary.RestoreInProgress true, DescribeTable ACTIVE and false.
 
 ERRORS (texts; "NOT CONFIRMED" where no capture of DynamoDB's own text was found)
     TableNotFoundException "Table not found: <name>" (CreateBackup, Update/DescribeContinuousBackups,
-        RestoreTableToPointInTime's source): moto's text; the service's NOT CONFIRMED
+        RestoreTableToPointInTime's source): DynamoDB's reply to DescribeContinuousBackups, quoted in
+        nccgroup/ScoutSuite#1533 ("An error occurred (TableNotFoundException) when calling the
+        DescribeContinuousBackups operation: Table not found: <table-name>"); moto's text for all of them; the
+        other operations' NOT CONFIRMED beyond that
     BackupNotFoundException "Backup not found: <arn>": DynamoDB's reply to DescribeBackup, quoted in
         turbot/steampipe-plugin-aws#1913; the same for DeleteBackup and RestoreTableFromBackup
     TableAlreadyExistsException "Table already exists: <name>": moto's text (NOT CONFIRMED)
