@@ -408,8 +408,8 @@ def test_export_errors_with_dynamodbs_types(ddb):
                           "constraint: Member must satisfy regular expression pattern: "
                           "^[a-z0-9A-Z]+[\\.\\-\\w]*[a-z0-9A-Z]+$")
     with pytest.raises(ClientError) as e:
-        ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket=BUCKET, ExportFormat="ION")
-    assert code_of(e) == ("ValidationException", "pyddb does not support ExportFormat ION yet")
+        ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket=BUCKET, ExportType="INCREMENTAL_EXPORT")
+    assert code_of(e) == ("ValidationException", "pyddb does not support ExportType INCREMENTAL_EXPORT yet")
     assert ddb.list_exports()["ExportSummaries"] == []          # nothing was started
     assert not os.path.exists(s3_dir(ddb))
     with pytest.raises(ClientError) as e:

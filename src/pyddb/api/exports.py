@@ -14,7 +14,9 @@ WHERE THE FILES GO (S3Bucket and S3Prefix)
 
 EXPORT LAYOUT (DynamoDB developer guide, "DynamoDB table export output format", Full export output)
     <prefix>/AWSDynamoDB/<ExportId>/_started                   empty, written first
-    <prefix>/AWSDynamoDB/<ExportId>/data/<26 base32>.json.gz   gzip DYNAMODB_JSON lines {"Item": {...}};
+    <prefix>/AWSDynamoDB/<ExportId>/data/<26 base32>.json.gz   gzip DYNAMODB_JSON lines {"Item": {...}}
+                                                               (ExportFormat ION: <26 base32>.ion.gz,
+                                                               lines $ion_1_0 {Item:{...}}, io/ion.py);
                                                                at least one (empty for an empty table),
                                                                ITEMS_PER_FILE items at most each
     <prefix>/AWSDynamoDB/<ExportId>/manifest-files.json        one JSON line per data file: itemCount,
@@ -36,9 +38,10 @@ EXPORT SEMANTICS
     recovery enabled"), asked through DescribeContinuousBackups when pyddb has it; ExportTime (default: the
     request's time) must lie in [EarliestRestorableDateTime, now]. The items are the table at ExportTime,
     read through model/pitr.py (model/exports.py J3): without an ExportTime, the table as it was at the
-    request, whatever is written while the job runs. BilledSizeBytes is the sum of DynamoDB's item sizes. ExportFormat ION and
-    ExportType INCREMENTAL_EXPORT are refused as unsupported (ValidationException "pyddb does not support
-    ... yet").
+    request, whatever is written while the job runs. BilledSizeBytes is the sum of DynamoDB's item sizes.
+    ExportFormat DYNAMODB_JSON (default) or ION; ExportType INCREMENTAL_EXPORT is refused as unsupported
+    (ValidationException "pyddb does not support ... yet"). TableArn is resolved as every TableName is
+    (model.table_name): another region's or account's table ARN gets the error other operations give.
 
 IMPORT SEMANTICS ("Import format quotas and validation", "Amazon S3 import formats for DynamoDB")
     The table is created from TableCreationParameters by CreateTable itself (its checks and texts; an
@@ -51,8 +54,9 @@ IMPORT SEMANTICS ("Import format quotas and validation", "Amazon S3 import forma
     on the "pyddb.imports" logger). A GZIP object that does not decompress counts one error and the rest of
     that object is skipped ("we may skip processing the remaining portion of the object"). Items sharing a
     key overwrite each other and are not errors. ProcessedItemCount counts lines read (errors included),
-    ImportedItemCount the items put, ProcessedSizeBytes the uncompressed bytes read. InputFormat ION and
-    InputCompressionType ZSTD are refused as unsupported. pyddb's table is ACTIVE while the import runs
+    ImportedItemCount the items put, ProcessedSizeBytes the uncompressed bytes read. InputFormat is
+    DYNAMODB_JSON, CSV or ION (io/ion.py THE READER: one error per bad record, the line it began on);
+    InputCompressionType ZSTD is refused as unsupported. pyddb's table is ACTIVE while the import runs
     (DynamoDB's is CREATING until it ends).
 
 CLIENT TOKENS (API reference, ClientToken of each operation)
@@ -143,12 +147,6 @@ def _render(record: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
-def _table_name(arn_or_name: str) -> str:
-    if arn_or_name.startswith("arn:") and ":table/" in arn_or_name:
-        return arn_or_name.split(":table/", 1)[1].split("/", 1)[0]
-    return arn_or_name
-
-
 def _same_token(j, kind: str, request: Dict[str, Any], params: Dict[str, Any], conflict) -> Optional[Dict]:
     token = request.get("ClientToken")
     if not token:
@@ -183,7 +181,7 @@ def _list_page(model, kind: str, request: Dict[str, Any], limit: Optional[int]) 
     """One page of ListExports/ListImports: the jobs of `kind`, of request's TableArn when it names one."""
     records = jobs_model.jobs(model).all(kind)
     if request.get("TableArn"):
-        arn = model.arn(_table_name(request["TableArn"]))
+        arn = model.arn(model.table_name(request["TableArn"]))
         records = [r for r in records if r["TableArn"] == arn]
     return _page(records, request.get("NextToken"), limit)
 
@@ -231,11 +229,12 @@ def export_table_to_point_in_time(model, request: Dict[str, Any]) -> Dict[str, A
     earlier = _same_token(j, "export", request, params, ExportConflictException)
     if earlier is not None:
         return {"ExportDescription": _render(earlier)}
-    if request.get("ExportFormat", "DYNAMODB_JSON") != "DYNAMODB_JSON":
-        raise unsupported("ExportFormat %s" % request["ExportFormat"])
+    export_format = request.get("ExportFormat") or "DYNAMODB_JSON"
+    if export_format not in formats.EXTENSIONS:
+        raise unsupported("ExportFormat %s" % export_format)
     if request.get("ExportType", "FULL_EXPORT") != "FULL_EXPORT":
         raise unsupported("ExportType %s" % request["ExportType"])
-    name = _table_name(request["TableArn"])
+    name = model.table_name(request["TableArn"])      # a foreign region/account: the error others give
     t = model.tables.get(name)
     if t is None:
         raise TableNotFoundException("Table not found: %s" % request["TableArn"])
@@ -262,7 +261,7 @@ def export_table_to_point_in_time(model, request: Dict[str, Any]) -> Dict[str, A
         "ExportTime": at,
         "S3Bucket": request["S3Bucket"],
         "S3SseAlgorithm": request.get("S3SseAlgorithm") or "AES256",
-        "ExportFormat": "DYNAMODB_JSON",
+        "ExportFormat": export_format,
         "ExportType": "FULL_EXPORT",
         "_params": params,
         "_token_at": now,
@@ -286,13 +285,15 @@ def _run_export(model, t, record: Dict[str, Any], at: float) -> Dict[str, Any]:
         raise JobFailed("S3NoSuchBucket", "The specified bucket does not exist: %s" % e) from None
     s3.put_object(bucket, root + "_started", b"")
     items = jobs_model.table_items_at(model, t, at)
+    encode = formats.ion_item_line if record["ExportFormat"] == "ION" else formats.item_line
+    suffix = formats.EXTENSIONS[record["ExportFormat"]]
     files: List[Dict[str, Any]] = []
     count = billed = 0
     lines: List[bytes] = []
 
     def flush() -> None:
         body = formats.gzip_bytes(b"".join(lines))
-        key = "%sdata/%s.json.gz" % (root, s3local.unique_name())
+        key = "%sdata/%s%s" % (root, s3local.unique_name(), suffix)
         s3.put_object(bucket, key, body)
         files.append({"itemCount": len(lines), "md5Checksum": s3local.content_md5(body),
                       "etag": s3local.etag(body), "dataFileS3Key": key})
@@ -301,7 +302,7 @@ def _run_export(model, t, record: Dict[str, Any], at: float) -> Dict[str, Any]:
     j = jobs_model.jobs(model)
     try:
         for item in items:
-            lines.append(formats.item_line(item))
+            lines.append(encode(item))
             count += 1
             billed += size.item_size(item)
             if len(lines) == ITEMS_PER_FILE:
@@ -332,7 +333,7 @@ def _run_export(model, t, record: Dict[str, Any], at: float) -> Dict[str, Any]:
         "manifestFilesS3Key": root + "manifest-files.json",
         "billedSizeBytes": billed,
         "itemCount": count,
-        "outputFormat": "DYNAMODB_JSON",
+        "outputFormat": record["ExportFormat"],
         "exportType": "FULL_EXPORT",
     }
     body = json.dumps(summary, separators=(",", ":")).encode("utf-8")
@@ -395,7 +396,7 @@ def import_table(model, request: Dict[str, Any]) -> Dict[str, Any]:
     earlier = _same_token(j, "import", request, params, ImportConflictException)
     if earlier is not None:
         return {"ImportTableDescription": _render(earlier)}
-    if request["InputFormat"] not in ("DYNAMODB_JSON", "CSV"):
+    if request["InputFormat"] not in ("DYNAMODB_JSON", "CSV", "ION"):
         raise unsupported("InputFormat %s" % request["InputFormat"])
     if request.get("InputCompressionType", "NONE") not in ("GZIP", "NONE"):
         raise unsupported("InputCompressionType %s" % request["InputCompressionType"])
@@ -536,6 +537,8 @@ def _run_import(model, t, record: Dict[str, Any]) -> Dict[str, Any]:
             try:
                 if record["InputFormat"] == "CSV":
                     _read_csv(importer, key, stream, csv_options, key_types)
+                elif record["InputFormat"] == "ION":
+                    _read_ion(importer, key, stream)
                 else:
                     _read_json(importer, key, stream)
             except formats.READ_ERRORS as e:                      # not gzip, or cut short: skip the rest
@@ -566,6 +569,14 @@ def _read_json(importer: _Importer, key: str, stream) -> None:
             continue
         if item is not None:
             importer.add(item)
+
+
+def _read_ion(importer: _Importer, key: str, stream) -> None:
+    for record in formats.ion_records(stream):
+        if isinstance(record, formats.IonError):
+            importer.error("%s line %d" % (key, record.line), record.detail)
+        else:
+            importer.add(record[1])
 
 
 def _read_csv(importer: _Importer, key: str, stream, options: Dict[str, Any],

@@ -17,12 +17,18 @@ CSV (import only; "Amazon S3 import formats for DynamoDB", CSV)
     is never a valid key and rarely what a blank cell means). A row with more cells than the header, or a
     line the csv module cannot read, is a FormatError.
 
+ION (export data files; import; the Ion text itself is io/ion.py)
+    One item per line: $ion_1_0 {Item:{...}}\n (DynamoDB developer guide, "DynamoDB table export output
+    format", Amazon Ion). `ion_item_line` writes one; `ion_records` reads the records of an object's lines
+    into the wire form (B as base64, N as text) or IonError(line, detail) for each bad record.
+
 COMPRESSION (export data files are GZIP; an import's InputCompressionType is GZIP or NONE)
     `gzip_bytes` compresses a data file's body (mtime 0: the same items give the same bytes);
     `reader(stream, compression)` reads an object through its decompression, counting the uncompressed
     bytes read (ProcessedSizeBytes); `READ_ERRORS` are what a corrupt or cut-short GZIP object raises.
 
-ERRORS: FormatError(kind, detail) with kind "json" (not JSON), "shape" (not {"Item": {...}}) or "csv".
+ERRORS: FormatError(kind, detail) with kind "json" (not JSON), "shape" (not {"Item": {...}}) or "csv";
+ion.IonError(line, detail) for ION.
 """
 from __future__ import annotations
 
@@ -31,9 +37,12 @@ import csv
 import gzip
 import json
 import zlib
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+
+from pyddb.io import ion
 
 Item = Dict[str, Any]
+IonError = ion.IonError
 
 
 class FormatError(Exception):
@@ -87,6 +96,21 @@ def parse_item_line(raw: bytes) -> Optional[Item]:
     if not isinstance(record, dict) or not isinstance(record.get("Item"), dict):
         raise FormatError("shape", 'expected {"Item": {...}}')
     return record["Item"]
+
+
+# ---- ION ----------------------------------------------------------------------------------------------------
+
+EXTENSIONS = {"DYNAMODB_JSON": ".json.gz", "ION": ".ion.gz"}      # an export's data file names
+
+
+def ion_item_line(item: Item) -> bytes:
+    """One ION export line for a stored item: b'$ion_1_0 {Item:{...}}\\n'."""
+    return ion.item_line(item)
+
+
+def ion_records(lines: Iterable[bytes]) -> Iterator[Union[Tuple[int, Item], "ion.IonError"]]:
+    """(line number, wire item) for each record of an ION object read as binary lines, or an IonError."""
+    return ion.records(lines)
 
 
 # ---- CSV --------------------------------------------------------------------------------------------------
