@@ -639,3 +639,190 @@ def test_the_operation_layer_leaves_compression_digests_and_names_to_pyddb_io():
     assert len(names) == 50 and all(re.fullmatch(r"[a-z2-7]{26}", n) for n in names)
     assert s3local.etag(b"abc") == hashlib.md5(b"abc").hexdigest()
     assert s3local.content_md5(b"abc") == base64.b64encode(hashlib.md5(b"abc").digest()).decode()
+
+
+# ---- ION ---------------------------------------------------------------------------------------------------
+
+EDGE = [
+    {"pk": {"S": "edge"}, "sk": {"N": "3"}, "max": {"N": "9.9999999999999999999999999999999999999E+125"},
+     "min": {"N": "-1E-130"}, "digits": {"N": "0.12345678901234567890123456789012345678"},
+     "zero": {"N": "0"}, "six": {"N": "600"}, "e": {"S": ""}, "eb": {"B": b""}, "odd name-1": {"S": "q"},
+     "null": {"L": [{"SS": [""]}, {"NS": ["-0.5", "1E+100"]}, {"BS": [b"", b"\xff"]}]}},
+]
+
+
+def ion_items(body):
+    """The wire items of an ION data file body (pyddb's reader; the format tests check it against the
+    reference implementation)."""
+    from pyddb.io import ion
+    out = list(ion.records(body.splitlines(True)))
+    assert not [r for r in out if isinstance(r, ion.IonError)], out
+    return [item for _, item in out]
+
+
+def as_wire(items):
+    """Items as the client returns them -> the wire form with numbers as Decimals (B/BS base64)."""
+    def fix(av):
+        (t, v), = av.items()
+        if t == "N":
+            return {t: Decimal(v)}
+        if t == "NS":
+            return {t: sorted(Decimal(x) for x in v)}
+        if t in ("SS", "BS"):
+            return {t: sorted(file_form(v))}
+        if t == "L":
+            return {t: [fix(x) for x in v]}
+        if t == "M":
+            return {t: {k: fix(x) for k, x in v.items()}}
+        return {t: file_form(v)}
+    return sorted(({k: fix(v) for k, v in i.items()} for i in items),
+                  key=lambda i: json.dumps(i, sort_keys=True, default=str))
+
+
+def test_ion_export_has_dynamodbs_layout_and_lines_that_read_back_as_the_table(ddb, monkeypatch):
+    monkeypatch.setattr(api_exports, "ITEMS_PER_FILE", 4)
+    arn = create(ddb, "ion_layout", "S", "N")
+    for item in ALL_TYPES[:9] + EDGE:
+        ddb.put_item(TableName="ion_layout", Item=item)
+    d = export(ddb, arn, S3Prefix="ion", ExportFormat="ION")
+    assert (d["ExportFormat"], d["ItemCount"]) == ("ION", 10)
+    root = d["ExportManifest"].rsplit("/", 1)[0] + "/"
+    base = os.path.join(s3_dir(ddb), *root.split("/"))
+    summary = json.load(open(os.path.join(base, "manifest-summary.json")))
+    assert set(summary) == SUMMARY_FIELDS
+    assert (summary["outputFormat"], summary["itemCount"]) == ("ION", 10)
+    entries = [json.loads(x) for x in open(os.path.join(base, "manifest-files.json")).read().splitlines()]
+    assert [e["itemCount"] for e in entries] == [4, 4, 2]
+    exported = []
+    for e in entries:
+        assert re.fullmatch(re.escape(root) + r"data/[a-z2-7]{26}\.ion\.gz", e["dataFileS3Key"])
+        body = open(os.path.join(s3_dir(ddb), *e["dataFileS3Key"].split("/")), "rb").read()
+        assert e["md5Checksum"] == base64.b64encode(hashlib.md5(body).digest()).decode()
+        text = gzip.decompress(body)
+        lines = text.decode("utf-8").splitlines()
+        assert len(lines) == e["itemCount"]
+        assert all(x.startswith("$ion_1_0 {Item:{") and x.endswith("}}") for x in lines)
+        exported += ion_items(text)
+    assert as_wire(exported) == as_wire(scan_all(ddb, "ion_layout"))
+    edge_line = [x for x in gzip.decompress(b"".join(
+        open(os.path.join(s3_dir(ddb), *e["dataFileS3Key"].split("/")), "rb").read() for e in entries
+    )).decode().splitlines() if 'pk:"edge"' in x]
+    assert len(edge_line) == 1
+    for part in ("max:99999999999999999999999999999999999999d88", "min:-1d-130",
+                 "digits:1.2345678901234567890123456789012345678d-1", "zero:0.", "six:6d2", 'e:""',
+                 "eb:{{}}", "'odd name-1':\"q\"", "'null':[$dynamodb_SS::[\"\"],",
+                 "$dynamodb_BS::[{{}},{{/w==}}]"):
+        assert part in edge_line[0], part
+
+
+@pytest.mark.parametrize("compression", ["GZIP", "NONE"])
+def test_ion_export_imported_back_as_ion_equals_the_source(ddb, compression):
+    arn = create(ddb, "ion_src", "S", "N")
+    for item in ALL_TYPES + EDGE:
+        ddb.put_item(TableName="ion_src", Item=item)
+    d = export(ddb, arn, ExportFormat="ION")
+    root = d["ExportManifest"].rsplit("/", 1)[0] + "/"
+    if compression == "NONE":                 # the same data, unpacked: aws s3 cp + gunzip before an import
+        for key in [k for k in os.listdir(os.path.join(s3_dir(ddb), *root.split("/"), "data"))]:
+            path = os.path.join(s3_dir(ddb), *root.split("/"), "data", key)
+            put_object(ddb, "plain/" + key[:-3], gzip.decompress(open(path, "rb").read()))
+        root = "plain/"
+    imp = import_(ddb, "ion_copy", root, fmt="ION", compression=compression, range_type="N")
+    n = len(ALL_TYPES + EDGE)
+    assert (imp["ImportStatus"], imp["InputFormat"]) == ("COMPLETED", "ION")
+    assert (imp["ImportedItemCount"], imp["ProcessedItemCount"], imp["ErrorCount"]) == (n, n, 0)
+    assert normal(scan_all(ddb, "ion_copy")) == normal(scan_all(ddb, "ion_src"))
+
+
+GUIDE_ION = """$ion_1_0 {
+    Item:{
+        Authors:$dynamodb_SS::["Author1","Author2"],
+        Dimensions:"8.5 x 11.0 x 1.5",
+        ISBN:"333-3333333333",
+        Id:103.,
+        InPublication:false,
+        PageCount:6d2,
+        Price:2d3,
+        ProductCategory:"Book",
+        Title:"Book 103 Title"
+    }
+}
+"""
+
+
+@pytest.mark.parametrize("compression", ["GZIP", "NONE"])
+def test_hand_written_ion_in_the_guides_sample_forms_imports(ddb, compression):
+    """The guide's export sample (one item over several lines) and its import sample (items in a list),
+    as a person would write them."""
+    listed = "$ion_1_0\n[\n" + ",\n".join(
+        "  {\n    Item:{\n      Authors:$dynamodb_SS::[\"Author1\",\"Author2\"],\n      Id:%d.,\n"
+        "      InPublication:false,\n      PageCount:6d2,\n      Price:2d3\n    }\n  }" % n
+        for n in (104, 105)) + "\n]\n"
+    pack = gzip.compress if compression == "GZIP" else (lambda b: b)
+    put_object(ddb, "books/1.ion", pack(GUIDE_ION.encode()))
+    put_object(ddb, "books/2.ion", pack(listed.encode()))
+    d = import_(ddb, "books", "books/", fmt="ION", compression=compression, hash_type="N",
+                tcp={"KeySchema": [{"AttributeName": "Id", "KeyType": "HASH"}],
+                     "AttributeDefinitions": [{"AttributeName": "Id", "AttributeType": "N"}]})
+    assert (d["ImportStatus"], d["ImportedItemCount"], d["ErrorCount"]) == ("COMPLETED", 3, 0)
+    assert d["ProcessedSizeBytes"] == len(GUIDE_ION) + len(listed)
+    got = {i["Id"]["N"]: i for i in scan_all(ddb, "books")}
+    assert got["103"] == {"Authors": {"SS": ["Author1", "Author2"]}, "Dimensions": {"S": "8.5 x 11.0 x 1.5"},
+                          "ISBN": {"S": "333-3333333333"}, "Id": {"N": "103"}, "InPublication": {"BOOL": False},
+                          "PageCount": {"N": "600"}, "Price": {"N": "2000"}, "ProductCategory": {"S": "Book"},
+                          "Title": {"S": "Book 103 Title"}}
+    assert got["105"] == {"Authors": {"SS": ["Author1", "Author2"]}, "Id": {"N": "105"},
+                          "InPublication": {"BOOL": False}, "PageCount": {"N": "600"}, "Price": {"N": "2000"}}
+
+
+@pytest.mark.parametrize("compression", ["GZIP", "NONE"])
+def test_bad_ion_records_are_counted_and_the_import_goes_on(ddb, compression):
+    lines = [
+        b'$ion_1_0 {Item:{pk:"good1",v:1.}}',
+        b'$ion_1_0 {Item:{pk:"cut short"',                           # syntax: one error, next line read
+        b'$ion_1_0 {NotItem:{pk:"x"}}',                              # not {Item:...}
+        b"not ion at all",                                           # garbage
+        b'$ion_1_0 {Item:{other:"no key"}}',                         # no key: PutItem refuses it
+        b'$ion_1_0 {Item:{pk:5.}}',                                  # key of the wrong type
+        b'$ion_1_0 {Item:{pk:"f",n:1.5e0}}',                         # an Ion float
+        b'$ion_1_0 {Item:{pk:"n",n:1234567890123456789012345678901234567890.}}',   # 40 digits
+        b'$ion_1_0 {Item:{pk:"u",s:"\xff"}}',                        # not UTF-8
+        b'$ion_1_0 {Item:{pk:"dup",v:1.}}',
+        b'$ion_1_0 {Item:{pk:"dup",v:2.}}',                          # same key: overwrites, no error
+        b'',
+        b'$ion_1_0 {Item:{pk:"good2",ss:$dynamodb_SS::["a"]}}',
+    ]
+    pack = gzip.compress if compression == "GZIP" else (lambda b: b)
+    put_object(ddb, "badion/a.ion", pack(b"\n".join(lines) + b"\n"))
+    put_object(ddb, "badion/b.ion", pack(b'$ion_1_0 {Item:{pk:"other-file"}}\n'))
+    if compression == "GZIP":
+        put_object(ddb, "badion/c.ion", b'$ion_1_0 {Item:{pk:"not gzip"}}\n')     # one error, skipped
+    d = import_(ddb, "ion_counted", "badion/", fmt="ION", compression=compression)
+    assert d["ImportStatus"] == "COMPLETED"
+    bad = 8 + (compression == "GZIP")
+    assert (d["ErrorCount"], d["ProcessedItemCount"], d["ImportedItemCount"]) == (bad, bad + 5, 5)
+    assert [i["pk"]["S"] for i in scan_all(ddb, "ion_counted")] == ["dup", "good1", "good2", "other-file"]
+    assert ddb.get_item(TableName="ion_counted", Key={"pk": {"S": "dup"}})["Item"]["v"] == {"N": "2"}
+
+
+@pytest.mark.parametrize("arn, expected", [
+    ("arn:aws:dynamodb:eu-west-1:000000000000:table/arn_t",
+     ("ValidationException", "1 validation error detected: Invalid AWS region in "
+      "'arn:aws:dynamodb:eu-west-1:000000000000:table/arn_t'")),
+    ("arn:aws:dynamodb:us-east-1:111111111111:table/arn_t", ("AccessDeniedException", "Access is denied")),
+])
+def test_a_table_arn_of_another_region_or_account_gets_the_error_other_operations_give(ddb, arn, expected):
+    create(ddb, "arn_t")
+    assert ddb.describe_table(TableName="arn_t")["Table"]["TableArn"] == arn.replace(
+        "eu-west-1", "us-east-1").replace("111111111111", "000000000000")
+    with pytest.raises(ClientError) as e:
+        ddb.put_item(TableName=arn, Item={"pk": {"S": "x"}})
+    assert code_of(e) == expected                                # what other operations give
+    with pytest.raises(ClientError) as e:
+        ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket=BUCKET)
+    assert code_of(e) == expected
+    with pytest.raises(ClientError) as e:
+        ddb.list_exports(TableArn=arn)
+    assert code_of(e) == expected
+    assert ddb.list_exports()["ExportSummaries"] == []
+    assert not os.path.exists(s3_dir(ddb))
