@@ -3,9 +3,35 @@ ClientError out), parametrized over the two doors of one behaviour: the in-proce
 and a real boto3 client talking HTTP to a pyddb server (`pyddb.server.testing.connect_http`). Tests written
 against `ddb` therefore run unchanged over both; PYDDB_TEST_CLIENTS=inprocess (or http) narrows the run.
 """
+import importlib.machinery
 import os
 
 import pytest
+
+import pyddb
+
+
+def _stale_extensions():
+    """Data-model modules whose compiled extension (setup.py COMPILED) is older than the .py beside it: Python
+    would import the extension, so the tests would run yesterday's code."""
+    root = os.path.dirname(pyddb.__file__)
+    stale = []
+    for folder, _, files in os.walk(root):
+        for f in files:
+            for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+                if f.endswith(suffix):
+                    source = os.path.join(folder, f[:-len(suffix)] + ".py")
+                    if os.path.exists(source) and os.path.getmtime(source) > os.path.getmtime(
+                            os.path.join(folder, f)):
+                        stale.append(os.path.relpath(source, root))
+                    break
+    return stale
+
+
+if _stale_extensions():
+    pytest.exit("compiled modules older than their source: %s; rebuild with "
+                "`python setup.py build_ext --inplace -q` (or pip install -e .)" % ", ".join(_stale_extensions()),
+                returncode=4)
 
 CLIENTS = [c for c in os.environ.get("PYDDB_TEST_CLIENTS", "inprocess,http").split(",") if c]
 
