@@ -768,7 +768,8 @@ def test_hand_written_ion_in_the_guides_sample_forms_imports(ddb, compression):
     assert d["ProcessedSizeBytes"] == len(GUIDE_ION) + len(listed)
     got = {i["Id"]["N"]: i for i in scan_all(ddb, "books")}
     assert got["103"] == {"Authors": {"SS": ["Author1", "Author2"]}, "Dimensions": {"S": "8.5 x 11.0 x 1.5"},
-                          "ISBN": {"S": "333-3333333333"}, "Id": {"N": "103"}, "InPublication": {"BOOL": False},
+                          "ISBN": {"S": "333-3333333333"}, "Id": {"N": "103"},
+                          "InPublication": {"BOOL": False},
                           "PageCount": {"N": "600"}, "Price": {"N": "2000"}, "ProductCategory": {"S": "Book"},
                           "Title": {"S": "Book 103 Title"}}
     assert got["105"] == {"Authors": {"SS": ["Author1", "Author2"]}, "Id": {"N": "105"},

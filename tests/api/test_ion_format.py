@@ -59,8 +59,9 @@ def canon_item(item):
 
 
 def test_the_guides_item_is_written_as_the_guides_line():
-    one_line = ("$ion_1_0 {Item:{Authors:$dynamodb_SS::[\"Author1\",\"Author2\"],Dimensions:\"8.5 x 11.0 x 1.5\","
-                "ISBN:\"333-3333333333\",Id:103.,InPublication:false,PageCount:6d2,Price:2d3,"
+    one_line = ("$ion_1_0 {Item:{Authors:$dynamodb_SS::[\"Author1\",\"Author2\"],"
+                "Dimensions:\"8.5 x 11.0 x 1.5\",ISBN:\"333-3333333333\",Id:103.,InPublication:false,"
+                "PageCount:6d2,Price:2d3,"
                 "ProductCategory:\"Book\",Title:\"Book 103 Title\"}}\n")
     assert ion.item_line(GUIDE_ITEM) == one_line.encode()
     assert read(GUIDE_TEXT) == [(1, dict(GUIDE_ITEM, PageCount={"N": "6E+2"}, Price={"N": "2E+3"}))]
@@ -69,7 +70,8 @@ def test_the_guides_item_is_written_as_the_guides_line():
 @pytest.mark.parametrize("number, text", [
     ("0", "0."), ("103", "103."), ("600", "6d2"), ("2000", "2d3"), ("-12500", "-125d2"), ("1.5", "1.5"),
     ("-0.5", "-5d-1"), ("0.05", "5d-2"), ("12.345", "12.345"), ("0.000001", "1d-6"), ("0.0123", "1.23d-2"),
-    ("1E-130", "1d-130"), ("9.9999999999999999999999999999999999999E+125", "9" * 38 + "d88"),
+    ("1E-130", "1d-130"),
+    ("9.9999999999999999999999999999999999999E+125", "9" * 38 + "d88"),
     ("12345678901234567890123456789012345678", "12345678901234567890123456789012345678."),
     ("0.12345678901234567890123456789012345678", "1.2345678901234567890123456789012345678d-1"),
     ("-1234567890123456789012345678901234567.8", "-1234567890123456789012345678901234567.8"),
@@ -83,7 +85,8 @@ def test_numbers_are_ion_decimals_as_ion_java_writes_them_with_every_digit(numbe
 
 
 def test_strings_field_names_blobs_sets_and_nesting_are_written_in_ion_text():
-    item = {"pk": {"S": 'q"\\\n\t\x00\x07\x1f\x7fé𝄞'}, "e": {"S": ""}, "b": {"B": b"\x00\xff"}, "eb": {"B": b""},
+    item = {"pk": {"S": 'q"\\\n\t\x00\x07\x1f\x7fé𝄞'}, "e": {"S": ""}, "b": {"B": b"\x00\xff"},
+            "eb": {"B": b""},
             "my-attr": {"NULL": True}, "null": {"BOOL": True}, "$12": {"S": "x"}, "it's": {"S": "y"},
             "ns": {"NS": ["1", "0.5"]}, "bs": {"BS": [b"\x01"]}, "l": {"L": [{"M": {}}, {"L": []}]},
             "lone": {"S": "a\ud800"}}
@@ -128,14 +131,15 @@ def test_the_guides_list_form_reads_each_element_as_a_record():
                                                                (15, {"N": "105"})]
 
 
+FLOAT = "an Ion float (write numbers as decimals, e.g. 1.5 or 6d2)"
 BAD = [
     ('$ion_1_0 {Item:{pk:"unterminated}}', "unterminated string (a line end inside it)"),
     ('$ion_1_0 {Item:{pk:"a"}', "expected ',' or '}' in a struct"),
     ('$ion_1_0 {NotItem:{pk:"a"}}', "expected {Item:{...}}: no Item field"),
     ('$ion_1_0 {Item:"a"}', "expected {Item:{...}}: Item is a string, not a struct"),
-    ('$ion_1_0 [1, 2]', "expected {Item:{...}}, found int"),       # in list mode: one element, not a record
-    ('$ion_1_0 {Item:{n:1.5e0}}', "n: an Ion float (write numbers as decimals, e.g. 1.5 or 6d2) has no DynamoDB type"),
-    ('$ion_1_0 {Item:{n:nan}}', "n: an Ion float (write numbers as decimals, e.g. 1.5 or 6d2) has no DynamoDB type"),
+    ('$ion_1_0 [1, 2]', "expected {Item:{...}}, found int"),       # a list: each element is a record
+    ('$ion_1_0 {Item:{n:1.5e0}}', "n: %s has no DynamoDB type" % FLOAT),
+    ('$ion_1_0 {Item:{n:nan}}', "n: %s has no DynamoDB type" % FLOAT),
     ('$ion_1_0 {Item:{t:2020-01-01T}}', "t: an Ion timestamp has no DynamoDB type"),
     ('$ion_1_0 {Item:{s:sym}}', "s: an Ion symbol has no DynamoDB type"),
     ('$ion_1_0 {Item:{c:{{"clob"}}}}', "c: an Ion clob has no DynamoDB type"),
@@ -182,7 +186,7 @@ def test_a_value_over_many_lines_is_read_whole():
     assert line == 1 and len(item) == 5000 and item["a4999"] == {"S": "x" * 50}
 
 
-# ---- against the reference implementation -------------------------------------------------------------------
+# ---- against the reference implementation ------------------------------------------------------------------
 
 
 def random_av(rng, depth=0, names=("a", "b-c", "null", "$1", "x y", "it's")):
@@ -206,7 +210,8 @@ def random_av(rng, depth=0, names=("a", "b-c", "null", "$1", "x y", "it's")):
         return {"BS": sorted({bytes([rng.randint(0, 255)]) for _ in range(rng.randint(1, 4))})}
     if kind == "L":
         return {"L": [random_av(rng, depth + 1, names) for _ in range(rng.randint(0, 3))]}
-    return {"M": {rng.choice(names) + str(n): random_av(rng, depth + 1, names) for n in range(rng.randint(0, 3))}}
+    return {"M": {rng.choice(names) + str(n): random_av(rng, depth + 1, names)
+                  for n in range(rng.randint(0, 3))}}
 
 
 def wire(av):

@@ -52,7 +52,7 @@ class FormatError(Exception):
         self.detail = detail
 
 
-# ---- DynamoDB JSON ----------------------------------------------------------------------------------------
+# ---- DynamoDB JSON -----------------------------------------------------------------------------------------
 
 
 def _default(o: Any) -> Any:
@@ -98,7 +98,7 @@ def parse_item_line(raw: bytes) -> Optional[Item]:
     return record["Item"]
 
 
-# ---- ION ----------------------------------------------------------------------------------------------------
+# ---- ION ---------------------------------------------------------------------------------------------------
 
 EXTENSIONS = {"DYNAMODB_JSON": ".json.gz", "ION": ".ion.gz"}      # an export's data file names
 
@@ -113,7 +113,7 @@ def ion_records(lines: Iterable[bytes]) -> Iterator[Union[Tuple[int, Item], "ion
     return ion.records(lines)
 
 
-# ---- CSV --------------------------------------------------------------------------------------------------
+# ---- CSV ---------------------------------------------------------------------------------------------------
 
 
 def csv_rows(lines: Iterator[str], delimiter: str = ",",
@@ -160,7 +160,7 @@ def text_lines(binary: Iterator[bytes]) -> Iterator[str]:
         yield line.decode("utf-8", "replace")
 
 
-# ---- compression ------------------------------------------------------------------------------------------
+# ---- compression -------------------------------------------------------------------------------------------
 
 READ_ERRORS = (OSError, EOFError, zlib.error)     # not GZIP, or cut short
 

@@ -37,10 +37,10 @@ THE READER (DynamoDB developer guide, "Amazon S3 import formats for DynamoDB", A
     (exact, like a decimal); a float, timestamp, symbol value, clob, s-expression, typed null, any other
     annotation, a set member of the wrong type and a repeated field name are errors of that record.
     Accepted text: whitespace, // and /* */ comments, "short" and '''long''' strings (adjacent long
-    strings concatenate) with every Ion escape (\\a \\b \\t \\n \\f \\r \\v \\? \\0 \\' \\" \\/ \\\\ \\xHH \\uHHHH
-    \\UHHHHHHHH and an escaped newline; a \\u surrogate pair makes one character), identifiers and quoted
-    symbols as field names and annotations, decimals with d/D exponents, ints (decimal, 0x, 0b, with _
-    between digits), blobs with whitespace inside, trailing commas in lists and structs.
+    strings concatenate) with every Ion escape (\\a \\b \\t \\n \\f \\r \\v \\? \\0 \\' \\" \\/ \\\\ \\xHH
+    \\uHHHH \\UHHHHHHHH and an escaped newline; a \\u surrogate pair makes one character), identifiers
+    and quoted symbols as field names and annotations, decimals with d/D exponents, ints (decimal, 0x,
+    0b, with _ between digits), blobs with whitespace inside, trailing commas in lists and structs.
     ERRORS: a record that does not parse or does not map yields IonError(line, detail) and reading goes on.
     After a syntax error, or a top-level value that is not a struct (garbage), the reader resynchronizes
     at the next line (after the line the bad value began on) that starts with `$ion_1_0` or `{` (not a
@@ -56,7 +56,7 @@ import base64
 import binascii
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, Iterator, List, Tuple, Union
 
 VERSION_MARKER = "$ion_1_0"
 SET_ANNOTATIONS = {"$dynamodb_SS": "SS", "$dynamodb_NS": "NS", "$dynamodb_BS": "BS"}
@@ -66,7 +66,7 @@ IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
 SYMBOL_ID = re.compile(r"\$[0-9]+\Z")
 
 
-# ---- writer -------------------------------------------------------------------------------------------------
+# ---- writer ------------------------------------------------------------------------------------------------
 
 _ESCAPES = {0: "\\0", 7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r",
             0x22: '\\"', 0x5C: "\\\\", 0x7F: "\\x7f"}
@@ -164,7 +164,7 @@ def item_line(item: Dict[str, Any]) -> bytes:
     return ("%s {Item:%s}\n" % (VERSION_MARKER, write_struct(item))).encode("utf-8")
 
 
-# ---- reader: values -----------------------------------------------------------------------------------------
+# ---- reader: values ----------------------------------------------------------------------------------------
 
 
 class IonSyntaxError(Exception):
@@ -540,7 +540,7 @@ class _Parser:
         return v, i
 
 
-# ---- reader: records ----------------------------------------------------------------------------------------
+# ---- reader: records ---------------------------------------------------------------------------------------
 
 
 def _number_text(v: V) -> str:
@@ -553,8 +553,9 @@ def _number_text(v: V) -> str:
     return str(d)
 
 
-_KIND_NAMES = {"float": "an Ion float (write numbers as decimals, e.g. 1.5 or 6d2)", "timestamp": "an Ion timestamp",
-               "symbol": "an Ion symbol", "clob": "an Ion clob", "sexp": "an Ion s-expression"}
+_KIND_NAMES = {"float": "an Ion float (write numbers as decimals, e.g. 1.5 or 6d2)",
+               "timestamp": "an Ion timestamp", "symbol": "an Ion symbol", "clob": "an Ion clob",
+               "sexp": "an Ion s-expression"}
 
 
 def attribute(v: V, where: str) -> Dict[str, Any]:
