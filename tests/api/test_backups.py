@@ -370,31 +370,20 @@ class Writer(threading.Thread):
 
 
 def test_backup_while_a_writer_runs_is_the_state_after_a_prefix_of_its_writes(ddb, monkeypatch):
-    from pyddb.model import backups
+    from pyddb._engine import database
 
-    # the copy pauses now and then, so the writer's writes land while it scans (on a server thread too)
-    copy, redo = backups._copy_entries, []
+    # the engine's clone (model/backups.py CONSISTENT COPY) waits after copying a partition file until the
+    # writer has landed writes, however loaded the machine is: they are acknowledged while the clone runs
+    copy, during = database.clone_file, []
 
-    def slow_copy(engine, entries, dest):
-        def paced():
-            for n, entry in enumerate(entries):
-                if n % 50 == 0:
-                    time.sleep(0.002)
-                if n == 700:    # mid-copy: let the writer land writes, however loaded the machine is
-                    seen, until = len(writer.log), time.monotonic() + 10
-                    while len(writer.log) < seen + 3 and time.monotonic() < until:
-                        time.sleep(0.002)
-                yield entry
-        return copy(engine, paced(), dest)
-
-    def counted_replay(*args, **kwargs):          # the writes the redo step found in the WAL
-        redo.append(0)
-        for lsn, ts, ops in replay(*args, **kwargs):
-            redo[-1] += len(ops)
-            yield lsn, ts, ops
-    replay = backups.replay
-    monkeypatch.setattr(backups, "_copy_entries", slow_copy)
-    monkeypatch.setattr(backups, "replay", counted_replay)
+    def slow_clone_file(src, dst):
+        method = copy(src, dst)
+        seen, until = len(writer.log), time.monotonic() + 10
+        while len(writer.log) < seen + 3 and time.monotonic() < until:
+            time.sleep(0.002)
+        during.append(len(writer.log) - seen)
+        return method
+    monkeypatch.setattr(database, "clone_file", slow_clone_file)
 
     ddb.create_table(**table("busy", **ON_DEMAND))
     keys = 1500
@@ -412,7 +401,7 @@ def test_backup_while_a_writer_runs_is_the_state_after_a_prefix_of_its_writes(dd
     writer.stop.set()
     writer.join()
     assert writer.error is None
-    assert redo and redo[0] > 0, "no write landed during the copy: the test proved nothing"
+    assert during and during[0] > 0, "no write landed during the clone: the test proved nothing"
     log = list(writer.log)
     ddb.restore_table_from_backup(TargetTableName="restored", BackupArn=arn)
     got = {int(it["pk"]["S"][1:]): it for it in scan_all(ddb, "restored")}
@@ -437,9 +426,9 @@ def test_backup_while_a_writer_runs_is_the_state_after_a_prefix_of_its_writes(dd
         first, len(log))
 
 
-def test_fallback_copy_under_the_table_lock_when_the_wal_lost_the_records(tmp_path, monkeypatch):
-    """model/backups.py: when the redo cannot read the WAL records it needs, the copy is made again under the
-    table's lock; the result is the same exact state."""
+def test_a_backup_and_its_restore_are_engine_clones_and_need_no_wal(tmp_path, monkeypatch):
+    """model/backups.py: the backup is a clone of the table keyspace (no WAL redo: its records may be gone),
+    and the restore a clone of the backup's keyspace; the record says how the engine copied the files."""
     import pyddb
     from pyddb.model import backups
 
@@ -449,13 +438,24 @@ def test_fallback_copy_under_the_table_lock_when_the_wal_lost_the_records(tmp_pa
         put_all(client, "src", [{"pk": {"S": "k%d" % i}, "n": {"N": str(i)}} for i in range(100)])
 
         def no_wal(*args, **kwargs):
-            raise backups.WalGap(1, None)
-            yield  # pragma: no cover
+            raise AssertionError("a backup or a restore read the WAL")
         monkeypatch.setattr(backups, "replay", no_wal)
+        engine = client._model.engine
         arn = client.create_backup(TableName="src", BackupName="bk1")["BackupDetails"]["BackupArn"]
+        record = backups.find_backup(client._model, arn)
+        assert engine.last_clone["dest"] == record["keyspace"]
+        assert record["copy"] == engine.last_clone["method"] in ("reflink", "copy_file_range", "copy")
         client.put_item(TableName="src", Item={"pk": {"S": "late"}})
         client.restore_table_from_backup(TargetTableName="dst", BackupArn=arn)
+        assert engine.last_clone["src"] == record["keyspace"]
+        assert engine.last_clone["dest"] == client._model.tables["dst"].keyspace
         assert by_pk(scan_all(client, "dst")) == {"k%d" % i: str(i) for i in range(100)}
+        client.put_item(TableName="dst", Item={"pk": {"S": "k1"}, "n": {"N": "-1"}})
+        client.delete_table(TableName="src")         # the backup and the restored table are independent
+        client.restore_table_from_backup(TargetTableName="dst2", BackupArn=arn)
+        assert by_pk(scan_all(client, "dst2")) == {"k%d" % i: str(i) for i in range(100)}
+        assert by_pk(scan_all(client, "dst"))["k1"] == "-1"
+        engine.check()
     finally:
         client.close()
 
@@ -479,7 +479,7 @@ def test_an_interrupted_restore_leaves_nothing_behind(tmp_path, monkeypatch):
 
         def broken(model, source):
             def fill(dest):
-                model.engine.put(dest, b"x", b"", b"\x80")
+                model.engine.clone_keyspace(source, dest)
                 raise RuntimeError("disk on fire")
             return fill
         monkeypatch.setattr(backups, "copy_from", broken)

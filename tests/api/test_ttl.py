@@ -270,18 +270,18 @@ def test_pitr_bases_are_copied_outside_the_control_plane_lock_and_kept_with_swee
         model = c.model
         t = _pitr_table(c)
         assert len(pitr.bases(model, t)) == 1
-        real_copy = backups._copy_entries
+        real_copy = backups.copy_consistent
         copying, release = threading.Event(), threading.Event()
 
-        def paused_copy(engine, entries, dest):
+        def paused_copy(model_, table_, dest):
             # (a copy under model.lock, by pitr.maintain when a base fell due between its look and the lock,
             # is let through: it is not the one this test is about, and would block the test's CreateTable)
             if dest.startswith(pitr.BASE_PREFIX) and threading.current_thread().name == "pyddb-ttl" \
                     and not model.lock._is_owned():
                 copying.set()
                 release.wait(60)
-            return real_copy(engine, entries, dest)
-        monkeypatch.setattr(backups, "_copy_entries", paused_copy)
+            return real_copy(model_, table_, dest)
+        monkeypatch.setattr(backups, "copy_consistent", paused_copy)
         monkeypatch.setattr(pitr, "BASE_INTERVAL_S", 0)         # a new base is due at every maintenance
         assert copying.wait(60)                                 # the maintenance ran: nobody swept
         monkeypatch.setattr(pitr, "BASE_INTERVAL_S", 3600)
@@ -308,14 +308,14 @@ def test_a_base_copied_while_its_table_is_deleted_is_not_published_and_leaves_no
     try:
         model = c.model
         t = _pitr_table(c)
-        real_copy = backups._copy_entries
+        real_copy = backups.copy_consistent
 
-        def copy_then_delete(engine, entries, dest):
-            n = real_copy(engine, entries, dest)
+        def copy_then_delete(model_, table_, dest):
+            n = real_copy(model_, table_, dest)
             if dest.startswith(pitr.BASE_PREFIX) and "tab" in model.tables:
                 c.delete_table(TableName="tab")
             return n
-        monkeypatch.setattr(backups, "_copy_entries", copy_then_delete)
+        monkeypatch.setattr(backups, "copy_consistent", copy_then_delete)
         monkeypatch.setattr(pitr, "BASE_INTERVAL_S", 0)
         model.ttl.maintain()
         assert "tab" not in model.tables

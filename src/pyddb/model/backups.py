@@ -10,41 +10,32 @@ STORAGE (all inside the engine: the data model never touches files)
                                        keyspaces; the record is removed in the batch that commits the
                                        operation, so one left behind names keyspaces of an operation that a
                                        crash interrupted (`cleanup` drops them, unless a table owns them)
-    "__backup__/<id>"        the backup's items: the source table keyspace's (pk, sk, value) entries, verbatim
+    "__backup__/<id>"        the backup's items: a clone of the source table keyspace (its entries, verbatim)
     Index entries are not copied: a restore rebuilds them from the items (the restore may change the index set
     anyway: GlobalSecondaryIndexOverride / LocalSecondaryIndexOverride).
 
-CONSISTENT COPY WHILE WRITES CONTINUE (`copy_consistent`: a fuzzy copy made exact by redo from the WAL)
-    1. L0 = engine.last_lsn - 1. At most one batch is appended to the WAL but not yet applied at any moment
-       (both happen under the engine's write lock), so every batch <= L0 is applied.
-    2. Copy every entry of the source keyspace into the destination by an engine scan, with no lock: writers
-       continue. Each entry is copied as it was at some moment of the scan.
-    3. L1 = engine.last_lsn.
-    4. Replay onto the destination, in LSN order, every op on the source keyspace of the WAL records
-       L0 < lsn <= L1 (put or delete, verbatim).
-    After 4 the destination equals the source as of the state after batch L1, exactly: an entry written in
-    (L0, L1] ends with its last write in that range; an entry not written then had one value throughout the
-    scan, the one copied. That is the state at one instant of the commit order, while writers never waited.
-    The records from L0 + 1 on are pinned in the WAL archive while the copy runs (`pin_wal`: the archive's
-    retention policy, model/retention.py, keeps them). If the WAL no longer holds them anyway (a database
-    opened without archive mode, where a checkpoint retires records), the copy is made again under the
-    table's lock (model/database.py: every write of a table's items runs under
-    it), which is exact too but makes the table's writers wait for the copy.
-
-    COST: a backup is a full copy of the table's entries (no index entries). An engine keyspace clone that
-    shares the copy-on-write pages of the last checkpoint would make it cost O(pages changed since); see
-    docs/backups-pitr.md for the API this would need.
+CONSISTENT COPY WHILE WRITES CONTINUE (`copy_consistent`: an engine keyspace clone)
+    `engine.clone_keyspace(table keyspace, dest)` (docs/engine.md, database.pyx D9) creates `dest` from
+    copies of the table keyspace's partition files as of a checkpoint at LSN L, taken while writers continue:
+    `dest` equals the table after batch L exactly, with no WAL redo and no lock of the data model held. The
+    engine copies each file by reflink where the filesystem shares extents (btrfs, XFS, ...: near free), else
+    by an in-kernel copy (ext4: a disk-speed page copy, still far cheaper than copying entries one by one).
+    `clone_method(model, dest)` says which ran. A crash mid-clone leaves either no `dest` or a complete one
+    (the engine's catalog write is the commit point); a complete one that no record names yet is named by
+    its work record, so `cleanup` drops it.
 
 RESTORE (`restore_table`: a new table from a keyspace of items)
     Under the control-plane lock (model.lock): the target name is checked free, a work record names the new
-    keyspaces, the items are copied into the new table keyspace with their index entries and item-collection
-    counters computed from the items (indexes.backfill_entry: an item whose key for an overridden index has a
+    keyspaces, the new table keyspace is made by `fill` (a clone of the backup's keyspace: `copy_from`; or of
+    a PITR base plus the WAL replayed onto it: pitr.fill_at), its index entries and item-collection
+    counters are computed from the items (indexes.backfill_entry: an item whose key for an overridden index has a
     wrong type is left out of that index, as an online backfill leaves it), and only then is the table's
     definition saved (durably): a table never appears half restored. A crash before the save leaves keyspaces
     that the next backup/restore operation drops (`cleanup`).
 
 INVARIANTS
-    (K1) A backup's items equal its source table's items after one committed batch (copy_consistent).
+    (K1) A backup's items equal its source table's items after one committed batch (copy_consistent: the
+         clone's LSN).
     (K2) A backup record exists iff its keyspace is complete: the record put and the work record delete are
          one durable engine batch.
     (K3) A restored table is visible only when complete: its definition is saved after its items and index
@@ -103,6 +94,20 @@ def end_work_op(wid: bytes) -> tuple:
     """The op that retires a work record: put it in the batch that commits the operation (K2)."""
     _LIVE.discard(wid)
     return (CATALOG, b"w", wid, None)
+
+
+def abandon_work(model, wid: bytes, keyspaces: List[str]) -> None:
+    """Undo an operation that failed: drop the keyspaces it made and retire its work record. Call under
+    model.lock. If the engine cannot do it now (closed, poisoned), the work record stays for the next open's
+    `cleanup`."""
+    engine = model.engine
+    try:
+        for ks in keyspaces:
+            if engine.has_keyspace(ks):
+                engine.drop_keyspace(ks)
+        engine.write_batch([end_work_op(wid)], sync=True)
+    except Exception:
+        _LIVE.discard(wid)
 
 
 def cleanup(model) -> int:
@@ -230,28 +235,17 @@ def _apply_retention(model) -> None:
 
 
 def copy_consistent(model, t: TableDef, dest: str) -> int:
-    """Fill the new, empty keyspace `dest` with table `t`'s items as of one committed batch, while writers
-    continue (see CONSISTENT COPY). Returns the LSN of that batch: `dest` holds the state after it."""
-    engine = model.engine
-    start = max(0, engine.last_lsn - 1)                                     # step 1
-    pin = pin_wal(model, start + 1)     # the redo's records: not trimmed by the archive's retention meanwhile
-    try:
-        _copy_entries(engine, engine.scan(t.keyspace), dest)                # step 2
-        end = engine.last_lsn                                               # step 3
-        try:
-            if end > start:
-                apply_replay(engine, dest, replay(engine, t.keyspace, start + 1, upto_lsn=end))   # step 4
-            return end
-        except WalGap:
-            pass
-    finally:
-        unpin_wal(model, pin)
-    # the WAL lost the records the redo needs: copy again with the table's writers held back
-    engine.drop_keyspace(dest)
-    engine.create_keyspace(dest)
-    with model.table_lock(t.name):
-        _copy_entries(engine, engine.scan(t.keyspace), dest)
-        return engine.last_lsn
+    """Create keyspace `dest` (which must not exist; name it in a work record first) holding table `t`'s items
+    as of one committed batch, while writers continue (see CONSISTENT COPY). Returns the LSN of that batch:
+    `dest` holds the state after it. Raises EngineError when `t`'s keyspace is gone (the table was deleted)."""
+    return model.engine.clone_keyspace(t.keyspace, dest)
+
+
+def clone_method(model, dest: str) -> Optional[str]:
+    """How the engine copied the files of clone `dest` ("reflink", "copy_file_range" or "copy"), when `dest`
+    is the last clone it made, else None."""
+    info = getattr(model.engine, "last_clone", None) or {}
+    return info.get("method") if info.get("dest") == dest else None
 
 
 def keyspace_usage(model, keyspace: str) -> Tuple[int, int]:
@@ -283,8 +277,12 @@ def create_backup(model, t: TableDef, name: str, *, backup_type: str = "USER",
     bid = new_backup_id(now)
     ks = BACKUP_PREFIX + bid
     wid = begin_work(model, [ks])
-    engine.create_keyspace(ks)
-    lsn = copy_consistent(model, t, ks)
+    try:
+        lsn = copy_consistent(model, t, ks)
+    except BaseException:
+        abandon_work(model, wid, [ks])
+        raise
+    method = clone_method(model, ks)
     count, size = keyspace_usage(model, ks)
     src_count, src_size = keyspace_usage(model, t.keyspace)
     record = {
@@ -301,6 +299,7 @@ def create_backup(model, t: TableDef, name: str, *, backup_type: str = "USER",
         "table_arn": model.arn(t.name),
         "table_size_bytes": src_size,
         "table_item_count": src_count,
+        "copy": method,
     }
     engine.write_batch([(CATALOG, b"b", bid.encode(), _pack(record)), end_work_op(wid)], sync=True)
     return record
@@ -344,17 +343,18 @@ def source_table(record: Dict[str, Any]) -> TableDef:
 
 
 def restore_table(model, t: TableDef, fill: Callable[[str], Any]) -> TableDef:
-    """Create table `t` (a new definition with new keyspaces) whose items `fill(keyspace)` writes into the
-    empty keyspace it is given; index entries and item-collection counters are built from those items, then
-    the definition is saved (K3). Call under model.lock with `t.name` checked free."""
+    """Create table `t` (a new definition with new keyspaces) whose item keyspace `fill(keyspace)` creates
+    with its items (a clone: `copy_from`, pitr.fill_at); index entries and item-collection counters are built
+    from those items into keyspaces made here, then the definition is saved (K3). Call under model.lock with
+    `t.name` checked free."""
     engine = model.engine
     icol = indexes.collection_keyspace(t) if t.lsis else None
     created = [t.keyspace] + [ix.keyspace for ix in t.indexes] + ([icol] if icol else [])
     wid = begin_work(model, created)
     try:
-        for ks in created:
-            engine.create_keyspace(ks)
         fill(t.keyspace)
+        for ks in created[1:]:
+            engine.create_keyspace(ks)
         build_indexes(model, t)
     except BaseException:
         for ks in created:
@@ -394,8 +394,8 @@ def build_indexes(model, t: TableDef) -> None:
 
 
 def copy_from(model, source: str) -> Callable[[str], int]:
-    """A `fill` for restore_table: the entries of keyspace `source`, verbatim."""
-    return lambda dest: _copy_entries(model.engine, model.engine.scan(source), dest)
+    """A `fill` for restore_table: keyspace `dest` made a clone of keyspace `source` (returns its LSN)."""
+    return lambda dest: model.engine.clone_keyspace(source, dest)
 
 
 def now_ts(model) -> float:
@@ -403,7 +403,7 @@ def now_ts(model) -> float:
 
 
 __all__ = [
-    "CATALOG", "WalGap", "backups", "build_indexes", "cleanup", "copy_consistent", "copy_from",
+    "CATALOG", "WalGap", "backups", "build_indexes", "cleanup", "clone_method", "copy_consistent", "copy_from",
     "create_backup", "delete_backup", "find_backup", "replay", "apply_replay", "restore_table",
     "source_table", "keyspace_usage",
 ]

@@ -3,15 +3,17 @@ the WAL records after it (the operations are api/backups.py; the copy and the ta
 
 DESIGN
     A table with PITR enabled has one or more BASES: consistent copies of its items (backups.copy_consistent,
-    the state after one committed batch, LSN L) taken when PITR is enabled and again when the newest base is
-    older than BASE_INTERVAL_S (`maintain`). The engine's WAL (archive mode: every record kept while a table
-    needs it, each record stamped with its append time ts_ns) holds every change after L. The state of the
-    table at instant T is then:
+    an engine keyspace clone: the state after one committed batch, LSN L) taken when PITR is enabled and
+    again when the newest base is older than BASE_INTERVAL_S (`maintain`). The engine's WAL (archive mode:
+    every record kept while a table needs it, each record stamped with its append time ts_ns) holds every
+    change after L. The state of the table at instant T is then:
         the newest base whose `time_ns` <= T, plus, in LSN order, the ops on the table's keyspace of the WAL
         records after its L, up to (excluding) the first record appended after T.
     That is a prefix of the commit order, so the result is a state the table really had: every write
-    acknowledged before T is in it, no write begun after T is. Index entries and item-collection counters are
-    rebuilt from the items (backups.build_indexes), so the restored table's indexes may differ (overrides).
+    acknowledged before T is in it, no write begun after T is. The restore clones the base's keyspace into
+    the new table's (an engine file clone, as a backup is taken) and replays onto it only the table's ops of
+    the records after L. Index entries and item-collection counters are rebuilt from the items
+    (backups.build_indexes), so the restored table's indexes may differ (overrides).
 
     `time_ns` of a base is the wall clock read after its copy finished, so every record it holds was appended
     at or before it. EarliestRestorableDateTime is the oldest kept base's time (rounded up to the
@@ -43,6 +45,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import msgpack
 
+from pyddb._engine.errors import EngineError
 from pyddb.model import backups
 from pyddb.model.schema import TableDef
 from pyddb.types import codec
@@ -81,43 +84,48 @@ def bases(model, t: TableDef) -> List[Dict[str, Any]]:
 
 def take_base(model, t: TableDef, unlocked: bool = False) -> Optional[Dict[str, Any]]:
     """A new base of `t` (P2). Call under model.lock; writers continue. `unlocked=True` (the maintenance
-    thread, model/ttl.py): the caller does not hold model.lock; the copy runs without it, and the base is
-    published under it, or not at all (None, its keyspace dropped) when `t` was deleted or its PITR settings
-    changed meanwhile."""
+    thread, model/ttl.py): the caller does not hold model.lock; the clone runs without it (the engine makes
+    the base's keyspace atomically, already named by a work record of this process, which `cleanup` leaves
+    alone), and every change of the model's catalog (the work record, publishing the base, or abandoning it:
+    None, its keyspace dropped, when `t` was deleted or its PITR settings changed meanwhile) is made under
+    it."""
     engine = model.engine
     tmp = BASE_PREFIX + "%s/new-%d" % (t.table_id, _now_ns())
     with model.lock:
         wid = backups.begin_work(model, [tmp])
-        engine.create_keyspace(tmp)
     pin = backups.pin_wal(model, engine.last_lsn)     # the WAL after the base: kept until its record pins it
     try:
         return _take_base(model, t, tmp, wid, unlocked)
     except BaseException:
-        if unlocked:                                  # e.g. the table was deleted under the copy
-            _abandon(model, tmp, wid)
+        _abandon(model, tmp, wid)
         raise
     finally:
         backups.unpin_wal(model, pin)
 
 
 def _abandon(model, tmp: str, wid: bytes) -> None:
-    with model.lock:
-        try:
-            if model.engine.has_keyspace(tmp):
-                model.engine.drop_keyspace(tmp)
-            model.engine.write_batch([backups.end_work_op(wid)], sync=True)
-        except Exception:                             # a closed engine: the next open's cleanup drops it
-            pass
+    with model.lock:                                  # re-entrant: callers under model.lock are fine
+        backups.abandon_work(model, wid, [tmp])
+
+
+def _gone(model, t: TableDef) -> bool:
+    current = model.tables.get(t.name)
+    return current is None or current.table_id != t.table_id or settings(current) != settings(t)
 
 
 def _take_base(model, t: TableDef, tmp: str, wid: bytes, unlocked: bool = False) -> Optional[Dict[str, Any]]:
-    lsn = backups.copy_consistent(model, t, tmp)
-    with model.lock:
-        if unlocked:
-            current = model.tables.get(t.name)
-            if current is None or current.table_id != t.table_id or settings(current) != settings(t):
+    try:
+        lsn = backups.copy_consistent(model, t, tmp)
+    except EngineError:
+        with model.lock:
+            if unlocked and _gone(model, t):          # deleted before the clone began: nothing to copy
                 _abandon(model, tmp, wid)
                 return None
+        raise
+    with model.lock:
+        if unlocked and _gone(model, t):
+            _abandon(model, tmp, wid)
+            return None
         return _publish_base(model, t, tmp, wid, lsn)
 
 
@@ -261,11 +269,12 @@ def base_for(model, t: TableDef, ts_ns: int) -> Dict[str, Any]:
 
 
 def fill_at(model, t: TableDef, ts_ns: int, dest: str) -> int:
-    """Write into keyspace `dest` the items of `t` as they were at `ts_ns` (P1); returns the LSN of the last
-    batch applied. Raises backups.WalGap when the WAL no longer holds what the replay needs."""
+    """Create keyspace `dest` (it must not exist) holding the items of `t` as they were at `ts_ns` (P1);
+    returns the LSN of the last batch applied. Raises backups.WalGap when the WAL no longer holds what the
+    replay needs."""
     engine = model.engine
     base = base_for(model, t, ts_ns)
-    backups.copy_from(model, base["keyspace"])(dest)
+    backups.copy_from(model, base["keyspace"])(dest)       # creates dest: a clone of the base
     last = [base["lsn"]]
 
     def records():
@@ -290,7 +299,6 @@ def iter_table_at(model, table: TableDef, ts: Any) -> Iterator[Dict[str, Any]]:
             raise LookupError("%s is outside the recovery window of table %s" % (ts, table.name))
         scratch = BASE_PREFIX + "%s/scan-%d" % (table.table_id, _now_ns())
         wid = backups.begin_work(model, [scratch])
-        engine.create_keyspace(scratch)
         try:
             fill_at(model, table, ts_ns, scratch)
         except BaseException:
