@@ -212,6 +212,7 @@ _BIN_INT = re.compile(r"-?0[bB][01](_?[01])*\Z")
 _DECIMAL = re.compile(r"-?(0|[1-9](_?[0-9])*)(\.([0-9](_?[0-9])*)?)?([dD][+-]?[0-9]+)?\Z")
 _FLOAT = re.compile(r"-?(0|[1-9](_?[0-9])*)(\.([0-9](_?[0-9])*)?)?[eE][+-]?[0-9]+\Z")
 _TIMESTAMP = re.compile(r"\d{4}(T|-\d\d(T|-\d\d(T[0-9:.+\-Z]*)?)?)\Z")
+_WS = re.compile(r"[ \t\n\r\v\f]*")
 _STOP = " \t\n\r\v\f,]})\"'/{[("
 
 
@@ -234,6 +235,9 @@ class _Parser:
     def skip(self, i: int) -> int:
         """Past whitespace and comments."""
         s = self.s
+        i = _WS.match(s, i).end()
+        if i < len(s) and s[i] != "/":
+            return i                                   # the common case: no comment
         while True:
             c = self.peek(i)
             if c in " \t\n\r\v\f" and c:
