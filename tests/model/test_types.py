@@ -560,3 +560,28 @@ def test_capacity_boundary_matches_item_size():
     assert size.write_units(size.item_size(item)) == 1
     item["another"]["S"] += "a"
     assert size.write_units(size.item_size(item)) == 2
+
+
+_NUMBER_TEXT = st.builds(
+    lambda sign, ip, point, fp, exp: sign + ip + point + fp + exp,
+    st.sampled_from(["", "-", "+"]),
+    st.text("0123456789", max_size=42),
+    st.sampled_from(["", ".", "."]),
+    st.text("0123456789", max_size=42),
+    st.sampled_from(["", "e5", "E-3", "e+0"]),
+) | st.text("0123456789.-+eE x", max_size=12)
+
+
+def _outcome(fn, text):
+    try:
+        return "ok", fn(text)
+    except InvalidValue as e:
+        return "error", e.message
+
+
+@given(_NUMBER_TEXT)
+@settings(max_examples=1500, deadline=None)
+def test_canonical_fast_path_agrees_with_the_parse(text):
+    """numbers.canonical returns plain decimal texts unchanged without parsing them: the same answer, or the
+    same error, as the parse/check/format path for every text."""
+    assert _outcome(numbers.canonical, text) == _outcome(numbers._canonical_parsed, text)

@@ -119,13 +119,33 @@ def _format(negative, digits, exp):
     return "-" + body if negative else body
 
 
+def _already_canonical(text) -> bool:
+    """True when `text` is plain decimal notation that canonical() returns unchanged: an optional "-", an
+    integer part without leading zeros ("0" alone allowed), optionally "." and a fraction not ending in 0,
+    not negative zero, at most MAX_DIGITS characters (so at most 38 significant digits, and a magnitude
+    between 1E-37 and 1E+38: inside DynamoDB's range). The common numbers of a write skip the parse."""
+    if type(text) is not str or not 0 < len(text) <= MAX_DIGITS or not text.isascii():
+        return False
+    body = text[1:] if text[0] == "-" else text
+    if body.isdigit():                                  # ASCII: 0-9 only
+        return body[0] != "0" or text == "0"
+    ip, dot, fp = body.partition(".")
+    return (dot == "." and ip.isdigit() and fp.isdigit() and fp[-1] != "0"
+            and (ip[0] != "0" or len(ip) == 1))
+
+
 def canonical(text: str) -> str:
     """Validate an N string exactly as DynamoDB does; return its canonical text (InvalidValue if rejected)."""
-    # Fast path: a plain integer without a leading zero is already canonical (trailing zeros are before the
-    # point, so they stay; at most 38 characters means at most 38 significant digits).
     if (type(text) is str and text.isdigit() and text.isascii() and len(text) <= MAX_DIGITS
             and (text[0] != "0" or text == "0")):
+        return text                                     # the commonest: a plain integer, inline
+    if _already_canonical(text):
         return text
+    return _canonical_parsed(text)
+
+
+def _canonical_parsed(text: str) -> str:
+    """canonical() without its fast path: parse, check, format (the reference the fast path is tested against)."""
     negative, digits, exp = _split(text)
     if not digits:
         return "0"
