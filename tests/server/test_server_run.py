@@ -13,6 +13,9 @@ from pyddb.server.testing import boto3_client
 
 SCRIPT = r"""
 import asyncio, json, signal, sys
+# a process started from a non-interactive shell's background job inherits SIGINT ignored, and Python then
+# installs no KeyboardInterrupt handler: restore the default so the test means the same wherever it runs
+signal.signal(signal.SIGINT, signal.default_int_handler)
 if sys.argv[2] == "fallback":              # the Python 3.9/3.10 path of app.run
     del asyncio.Runner
 from pyddb.server.app import run
