@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
-from pyddb.api import operation
+from pyddb.api import operation, shortcut
 from pyddb.api.common import (Expressions, check_key_paths, consumed, read_units, validate_item,
                               validate_item_sized, write_units)
 from pyddb.errors import DynamoDBError, ValidationException
@@ -114,6 +114,61 @@ def get_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
+# The members an in-process GetItem shortcut takes (with ConsistentRead a bool: its shape).
+_GET_SHORTCUT_MEMBERS = frozenset(("TableName", "Key", "ConsistentRead"))
+MAX_ATTRIBUTE_NAME = 65535      # the AttributeName shape's max: beyond it the shape check answers
+
+
+def _named_table(model, request: Dict[str, Any]):
+    """The table a shortcut's TableName names by its name (an existing table's name passes its shape)."""
+    name = request.get("TableName")
+    return model.tables.get(name) if type(name) is str else None
+
+
+@shortcut("GetItem")
+def get_item_shortcut(model, request: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """api.SHORTCUTS: an in-process GetItem of TableName, Key and perhaps ConsistentRead, whose Key
+    fast_key_address vouches for, skips the shape walk; anything else -> None (the checking path)."""
+    if not _GET_SHORTCUT_MEMBERS.issuperset(request):
+        return None
+    consistent = request.get("ConsistentRead")
+    if consistent is not None and type(consistent) is not bool:
+        return None
+    t = _named_table(model, request)
+    if t is None:
+        return None
+    address = fast_key_address(t, request.get("Key"))
+    if address is None:
+        return None
+    item = model.items.get(t, address[0], address[1])
+    return {} if item is None else {"Item": item}
+
+
+@shortcut("PutItem")
+def put_item_shortcut(model, request: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """api.SHORTCUTS: an in-process PutItem of just TableName and Item, naming a table by its name, whose
+    Item validates (attrvalue accepts no value the AttributeValue shape refuses) with attribute names
+    within the shape's length, would pass the shape and rule checks and has no expressions: it goes
+    straight to the item checks. Anything else -> None (nothing validated is kept)."""
+    if len(request) != 2:
+        return None
+    name = request.get("TableName")
+    raw = request.get("Item")
+    if type(name) is not str or name not in model.tables or type(raw) is not dict:
+        return None                     # (an existing table's name passes the TableName shape)
+    try:
+        item, nbytes = attrvalue.validate_item_sized(raw)
+    except (InvalidValue, UnicodeEncodeError):
+        return None
+    for attribute in item:
+        if len(attribute) > MAX_ATTRIBUTE_NAME:
+            return None
+    if nbytes > size.MAX_ITEM_SIZE:
+        raise ValidationException(size.ITEM_TOO_LARGE)
+    # the checking path's lookup, at the same point: ResourceNotFoundException if a DeleteTable won meanwhile
+    return _put(model, request, model.table(name, "PutItem"), item, None, None)
+
+
 @operation("PutItem")
 def put_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
     item, nbytes = validate_item_sized(request["Item"])       # one walk: values and the item's size
@@ -123,9 +178,14 @@ def put_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
     condition = exprs.condition()
     exprs.finish()
     t = model.table(request["TableName"], "PutItem")
+    return _put(model, request, t, item, condition, exprs.nested.get("condition"))
+
+
+def _put(model, request: Dict[str, Any], t, item: Dict[str, Any], condition, condition_paths) -> Dict[str, Any]:
+    """PutItem from the table's item checks on (the request, its values and expressions are valid)."""
     pk, sk = check_item_key(t, item)
     model.check_index_keys(t, item)
-    check_key_paths(t, exprs.nested.get("condition"))
+    check_key_paths(t, condition_paths)
     return_old = request.get("ReturnValues") == "ALL_OLD"
     wants_capacity = _wants_capacity(request)
     old, new = model.items.write(
