@@ -36,7 +36,8 @@ MAINTENANCE (`maintain()`)
     retention policy (model/retention.py). A new base is copied WITHOUT model.lock (the copy is as long as
     the table; pitr.take_base(unlocked=True) takes the lock only to publish it, and publishes nothing when
     the table was deleted or its PITR changed meanwhile), so CreateTable/UpdateTable/DeleteTable are not
-    held up by it; the rest of pitr.maintain runs under model.lock and is cheap.
+    held up by it; the rest, pitr.maintain(drops_only=True), runs under model.lock, copies nothing and is
+    cheap.
 
 CLOCK
     model.clock is a `Clock`: the base clock (time.time) plus an offset, or a fixed epoch. `set(epoch=...)`,
@@ -271,8 +272,8 @@ class TTL:
                 if self._stop.is_set():
                     return
                 pitr.take_base(model, t, unlocked=True)
-            with model.lock:                          # the drops (and a base that became due meanwhile)
-                pitr.maintain(model)
+            with model.lock:                          # the drops only: a base due meanwhile waits for the
+                pitr.maintain(model, drops_only=True)  # next pass, which copies it without model.lock
             retention.apply(model)
 
     def _enabled_tables(self) -> list:
