@@ -98,7 +98,9 @@ def extensions():
         if only and name.replace("/", ".") not in only:
             continue
         source = os.path.join("src", "pyddb", name + ".py")
-        pure.append(Extension("pyddb." + name.replace("/", "."), [source], extra_compile_args=cflags))
+        # -g0: Python's default -g would add ~25 MB of debug info to the wheel for these modules
+        pure.append(Extension("pyddb." + name.replace("/", "."), [source],
+                              extra_compile_args=cflags + (["-g0"] if cflags and not DEBUG else [])))
     if pure:
         out += cythonize(pure, compiler_directives=PURE_DIRECTIVES, annotate=ANNOTATE, nthreads=jobs,
                          build_dir=os.path.join("build", "cython-pure"), language_level=3)

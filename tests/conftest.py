@@ -13,8 +13,12 @@ import pyddb
 
 def _stale_extensions():
     """Data-model modules whose compiled extension (setup.py COMPILED) is older than the .py beside it: Python
-    would import the extension, so the tests would run yesterday's code."""
+    would import the extension, so the tests would run yesterday's code. Only for a source checkout (pyddb
+    imported from src/pyddb next to setup.py, as `pip install -e .` leaves it): an installed wheel writes its
+    files in any order, and its .py cannot be edited behind the build's back."""
     root = os.path.dirname(pyddb.__file__)
+    if not os.path.exists(os.path.join(root, os.pardir, os.pardir, "setup.py")):
+        return []
     stale = []
     for folder, _, files in os.walk(root):
         for f in files:
