@@ -9,6 +9,7 @@ import datetime
 import gzip
 import hashlib
 import json
+import logging
 import os
 import re
 import time
@@ -804,6 +805,46 @@ def test_bad_ion_records_are_counted_and_the_import_goes_on(ddb, compression):
     assert (d["ErrorCount"], d["ProcessedItemCount"], d["ImportedItemCount"]) == (bad, bad + 5, 5)
     assert [i["pk"]["S"] for i in scan_all(ddb, "ion_counted")] == ["dup", "good1", "good2", "other-file"]
     assert ddb.get_item(TableName="ion_counted", Key={"pk": {"S": "dup"}})["Item"]["v"] == {"N": "2"}
+
+
+def test_a_deep_or_huge_ion_record_is_one_error_as_in_dynamodb_json_and_the_rest_imports(ddb, caplog):
+    """A record nested thousands deep (past Python's recursion limit) or holding an integer of 5000 digits
+    (past int()'s limit) is one error of its record, as the same record in DYNAMODB_JSON is; the 5000 digits
+    get the very error the JSON importer's PutItem gives; a keyword as a field name and a record after an
+    unsupported version marker are errors and import nothing."""
+    deep = 3000
+    ion_lines = [
+        '$ion_1_0 {Item:{pk:"a"}}',
+        '$ion_1_0 {Item:{pk:"deep",x:%s%s}}' % ("[" * deep, "]" * deep),
+        '$ion_1_0 {Item:{pk:"huge",x:%s}}' % ("9" * 5000),
+        '$ion_1_0 {Item:{pk:"digits39",x:%s}}' % ("1" * 39),
+        '$ion_1_0 {Item:{pk:"kw",true:"a"}}',
+        '$ion_1_1 {Item:{pk:"v11"}}',
+        '$ion_1_0 {Item:{pk:"b",x:%s}}' % ("1" * 38),
+    ]
+    json_lines = [
+        '{"Item":{"pk":{"S":"a"}}}',
+        '{"Item":{"pk":{"S":"deep"},"x":%s{"L":[]}%s}}' % ('{"L":[' * deep, "]}" * deep),
+        '{"Item":{"pk":{"S":"huge"},"x":{"N":"%s"}}}' % ("9" * 5000),
+        '{"Item":{"pk":{"S":"digits39"},"x":{"N":"%s"}}}' % ("1" * 39),
+        '{"Item":{"pk":{"S":"b"},"x":{"N":"%s"}}}' % ("1" * 38),
+    ]
+    put_object(ddb, "deep_ion/1.ion", "\n".join(ion_lines).encode() + b"\n")
+    put_object(ddb, "deep_json/1.json", "\n".join(json_lines).encode() + b"\n")
+    reasons = {}
+    for fmt, prefix, errors in (("ION", "deep_ion/", 5), ("DYNAMODB_JSON", "deep_json/", 3)):
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="pyddb.imports"):
+            d = import_(ddb, "deep_" + fmt.lower(), prefix, fmt=fmt)
+        assert (d["ImportStatus"], d["ErrorCount"], d["ImportedItemCount"], d["ProcessedItemCount"]) == \
+            ("COMPLETED", errors, 2, errors + 2), fmt
+        assert [i["pk"]["S"] for i in scan_all(ddb, "deep_" + fmt.lower())] == ["a", "b"]
+        reasons[fmt] = sorted(re.search(r": (ValidationException: .*)\Z", r.getMessage()).group(1)
+                              for r in caplog.records if re.search('"(huge|digits39)"', r.getMessage()))
+    assert reasons["ION"] == reasons["DYNAMODB_JSON"] == sorted([
+        "ValidationException: Number overflow. Attempting to store a number with magnitude larger than "
+        "supported range",
+        "ValidationException: Attempting to store more than 38 significant digits in a Number"])
 
 
 @pytest.mark.parametrize("arn, expected", [

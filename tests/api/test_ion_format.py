@@ -132,6 +132,7 @@ def test_the_guides_list_form_reads_each_element_as_a_record():
 
 
 FLOAT = "an Ion float (write numbers as decimals, e.g. 1.5 or 6d2)"
+DEEP = "values nested more than 42 levels deep (DynamoDB allows 32 levels of attributes)"
 BAD = [
     ('$ion_1_0 {Item:{pk:"unterminated}}', "unterminated string (a line end inside it)"),
     ('$ion_1_0 {Item:{pk:"a"}', "expected ',' or '}' in a struct"),
@@ -153,7 +154,16 @@ BAD = [
     ('$ion_1_0 {Item:{n:12abc}}', "not a valid Ion number: '12abc'"),
     ('$ion_1_0 {Item:{$10:"a"}}', "symbol ids ($10) are not supported"),
     ('$ion_1_0 {Item:{s:"\\q"}}', "invalid escape \\q"),
-    ("$ion_1_1 {Item:{}}", "unsupported Ion version marker $ion_1_1"),
+    ('$ion_1_1 {Item:{pk:"v1.1"}}', "unsupported Ion version marker $ion_1_1"),   # and its record unread
+    ('$ion_1_0 {Item:{true:"a"}}', "the keyword true cannot be a field name (quote it: 'true')"),
+    ('$ion_1_0 {Item:{pk:"k",m:{false:1.}}}', "the keyword false cannot be a field name (quote it: 'false')"),
+    ('$ion_1_0 {Item:{null:"a"}}', "the keyword null cannot be a field name (quote it: 'null')"),
+    ('$ion_1_0 {Item:{nan:"a"}}', "the keyword nan cannot be a field name (quote it: 'nan')"),
+    ('$ion_1_0 {Item:{+inf:"a"}}', "expected a field name, found '+'"),
+    ('$ion_1_0 {Item:{x:true::"a"}}', "the keyword true cannot be an annotation (quote it: 'true')"),
+    ('$ion_1_0 {Item:{pk:"d",x:%s%s}}' % ("[" * 3000, "]" * 3000), DEEP),
+    ('$ion_1_0 {Item:{pk:"d",x:%s1.%s}}' % ("{a:" * 3000, "}" * 3000), DEEP),
+    ('$ion_1_0 {Item:{pk:"d",x:%s%s}}' % ("(" * 3000, ")" * 3000), DEEP),
     ("garbage here {", "expected {Item:{...}}, found symbol"),
 ]
 
@@ -167,7 +177,7 @@ def test_a_bad_record_is_one_error_with_its_line_and_the_next_lines_are_read(lin
     if line.startswith("$ion_1_0 ["):                      # the list goes on to the end: more errors
         return
     assert out[0] == (1, {"pk": {"S": "before"}}) and out[-1] == (3, {"pk": {"S": "after"}})
-    assert len(errors) == 1
+    assert len(errors) == 1 and len(out) == 3               # nothing of the bad record is read as an item
 
 
 def test_a_line_that_is_not_utf8_and_an_object_cut_short_are_errors():
@@ -178,6 +188,66 @@ def test_a_line_that_is_not_utf8_and_an_object_cut_short_are_errors():
     assert (2, {"pk": {"S": "ok"}}) in out
     out = read(b'$ion_1_0 [{Item:{pk:"a"}},\n')
     assert out[0] == (1, {"pk": {"S": "a"}}) and out[1].detail == "unexpected end of the object (missing ']')"
+
+
+def test_nesting_is_read_to_the_cap_and_a_deeper_record_is_an_error_before_python_recursion_fails():
+    """DynamoDB's 32 levels of attributes pass the reader (and 40: deeper than 32 is PutItem's error), a
+    record of more than MAX_DEPTH containers, its {Item:{...}} included, is an error of that record."""
+    def line(depth, open_="[", close="]"):
+        return '$ion_1_0 {Item:{pk:"d",x:%s%s}}\n' % (open_ * depth, close * depth)
+    assert ion.MAX_DEPTH - 2 == 40
+    (_, item), = read(line(40))
+    value = item["x"]
+    for _ in range(39):
+        (value,) = value["L"]
+    assert value == {"L": []}
+    (error,) = read(line(41))
+    assert (error.line, error.detail) == (1, DEEP)
+    (_, item), = read(line(40, "{a:", "}").replace("x:{", "x:{", 1).replace("}}}", "1.}}}", 1))
+    value = item["x"]
+    for _ in range(40):
+        value = value["M"]["a"]
+    assert value == {"N": "1"}
+    (error,) = read(line(41, "{a:", "}").replace("}}}", "1.}}}", 1))
+    assert (error.line, error.detail) == (1, DEEP)
+    # a deep record over many lines (read again as lines come) is one error; the next record is read
+    text = '$ion_1_0 {Item:{pk:"d",x:\n%s\n%s}}\n$ion_1_0 {Item:{pk:"next"}}\n' % (
+        "[\n" * 5000, "]\n" * 5000)
+    out = read(text)
+    assert [(e.line, e.detail) for e in out if isinstance(e, ion.IonError)] == [(1, DEEP)]
+    assert out[-1][1] == {"pk": {"S": "next"}}
+
+
+def test_a_record_after_an_unsupported_version_marker_is_one_error_even_right_after_a_bad_line():
+    out = read('$ion_1_0 {Item:{pk:"cut"\n$ion_1_1 {Item:{pk:"v11"}}\n$ion_1_0 {Item:{pk:"ok"}}\n')
+    assert [(e.line, e.detail) for e in out if isinstance(e, ion.IonError)] == [
+        (1, "expected ',' or '}' in a struct"), (2, "unsupported Ion version marker $ion_1_1")]
+    assert out[-1] == (3, {"pk": {"S": "ok"}}) and len(out) == 3
+
+
+@pytest.mark.parametrize("text, number", [
+    ("9" * 5000, "9" * 5000),                           # past int()'s 4300 digits: kept as text
+    ("-" + "1" * 39, "-" + "1" * 39),                   # past DynamoDB's 38: its PutItem refuses it
+    ("1_000_000", "1000000"), ("-0", "0"), ("0", "0"),
+    ("0x" + "f" * 5000, str(Decimal(16 ** 5000 - 1))),  # exact, past the int->str limit too
+    ("-0b1" + "0" * 20000, str(Decimal(-2 ** 20000))),
+], ids=["5000 digits", "39 digits", "underscores", "-0", "0", "0x of 5000 digits", "-0b of 20001 digits"])
+def test_integers_of_any_length_are_read_as_exact_number_text(text, number):
+    (line, item), = read('$ion_1_0 {Item:{n:%s,ns:$dynamodb_NS::[%s]}}\n' % (text, text))
+    assert item == {"n": {"N": number}, "ns": {"NS": [number]}}
+
+
+def test_the_reference_implementation_also_refuses_keywords_as_field_names_and_reads_long_integers():
+    simpleion = pytest.importorskip("amazon.ion.simpleion")
+    for name in ("true", "false", "null", "nan"):
+        with pytest.raises(Exception):
+            simpleion.loads('{Item:{%s:"a"}}' % name)
+        assert simpleion.loads("{Item:{'%s':\"a\"}}" % name)["Item"][name] == "a"   # quoted: a name
+        (_, item), = read("$ion_1_0 {Item:{'%s':\"a\"}}\n" % name)
+        assert item == {name: {"S": "a"}}
+    assert str(simpleion.loads("1" * 60)) == "1" * 60
+    (_, item), = read("$ion_1_0 {Item:{n:%s}}\n" % ("1" * 60))
+    assert item["n"] == {"N": "1" * 60}
 
 
 def test_a_value_over_many_lines_is_read_whole():

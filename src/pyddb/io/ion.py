@@ -34,21 +34,28 @@ THE READER (DynamoDB developer guide, "Amazon S3 import formats for DynamoDB", A
     records (the guide's multi-line example wraps its items in [ ... ]). Types map as the guide's table:
     string -> S, bool -> BOOL, decimal -> N, blob -> B, list annotated $dynamodb_SS/NS/BS -> SS/NS/BS,
     list -> L, struct -> M; and (decisions, the guide is silent) null / null.null -> NULL, an int -> N
-    (exact, like a decimal); a float, timestamp, symbol value, clob, s-expression, typed null, any other
-    annotation, a set member of the wrong type and a repeated field name are errors of that record.
+    (exact, like a decimal, of any length: decimal digits stay text, so a number DynamoDB cannot hold gets
+    the PutItem error the same text gets in DYNAMODB_JSON); a float, timestamp, symbol value, clob,
+    s-expression, typed null, any other annotation, a set member of the wrong type and a repeated field
+    name are errors of that record.
     Accepted text: whitespace, // and /* */ comments, "short" and '''long''' strings (adjacent long
     strings concatenate) with every Ion escape (\\a \\b \\t \\n \\f \\r \\v \\? \\0 \\' \\" \\/ \\\\ \\xHH
     \\uHHHH \\UHHHHHHHH and an escaped newline; a \\u surrogate pair makes one character), identifiers
-    and quoted symbols as field names and annotations, decimals with d/D exponents, ints (decimal, 0x,
-    0b, with _ between digits), blobs with whitespace inside, trailing commas in lists and structs.
+    and quoted symbols as field names and annotations (not the keywords true false null nan unquoted,
+    which Ion refuses there), decimals with d/D exponents, ints (decimal, 0x, 0b, with _ between digits),
+    blobs with whitespace inside, trailing commas in lists and structs.
+    NESTING: a top-level value may nest MAX_DEPTH containers (its {Item:{...}} included: 40 levels of
+    attributes, DynamoDB allows 32 and its PutItem refuses the rest); a deeper one is a syntax error of its
+    record, so no record can exhaust Python's recursion.
     ERRORS: a record that does not parse or does not map yields IonError(line, detail) and reading goes on.
-    After a syntax error, or a top-level value that is not a struct (garbage), the reader resynchronizes
-    at the next line (after the line the bad value began on) that starts with `$ion_1_0` or `{` (not a
-    blob's `{{`; inside a top-level list: `{` after any indentation); the lines skipped are part of that
-    one error (so a pretty-printed record, its nested lines indented, counts once). So items written one
-    per line, as DynamoDB writes them, lose only the bad line; if no such line follows, the rest of the
-    object is skipped (as DynamoDB may skip "the remaining portion of the object"). Ion text is UTF-8: a
-    record holding a line that is not UTF-8 is an error.
+    After a syntax error, a top-level value that is not a struct (garbage), or a version marker other
+    than $ion_1_0 (its record is not read: an Ion reader refuses an unknown version), the reader
+    resynchronizes at the next line (after the line the bad value began on) that starts with `$ion_` or
+    `{` (not a blob's `{{`; inside a top-level list: `{` after any indentation); the lines skipped are
+    part of that one error (so a pretty-printed record, its nested lines indented, counts once). So items
+    written one per line, as DynamoDB writes them, lose only the bad line; if no such line follows, the
+    rest of the object is skipped (as DynamoDB may skip "the remaining portion of the object"). Ion text
+    is UTF-8: a record holding a line that is not UTF-8 is an error.
 """
 from __future__ import annotations
 
@@ -62,6 +69,11 @@ VERSION_MARKER = "$ion_1_0"
 SET_ANNOTATIONS = {"$dynamodb_SS": "SS", "$dynamodb_NS": "NS", "$dynamodb_BS": "BS"}
 ANNOTATION_OF = {v: k for k, v in SET_ANNOTATIONS.items()}
 KEYWORDS = ("true", "false", "null", "nan")
+# Containers (structs, lists, s-expressions) one top-level value may nest, its record's own {Item:{...}}
+# included: DynamoDB allows 32 levels of attribute nesting (deeper items are its ValidationException, given
+# by the PutItem of the import), so 40 levels of attributes pass the reader and anything deeper is an error
+# of that record here, before Python's recursion limit is near.
+MAX_DEPTH = 42
 IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
 SYMBOL_ID = re.compile(r"\$[0-9]+\Z")
 
@@ -220,6 +232,13 @@ class _Parser:
     def __init__(self, text: str, eof: bool) -> None:
         self.s = text
         self.eof = eof
+        self.depth = 0              # containers open (a parser reads one top-level value, then is dropped)
+
+    def enter(self, i: int) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            self.fail(i, "values nested more than %d levels deep (DynamoDB allows 32 levels of attributes)"
+                      % MAX_DEPTH)
 
     # -- characters --
     def peek(self, i: int) -> str:
@@ -288,6 +307,9 @@ class _Parser:
                     quoted = False
                 j = self.skip(i)
                 if self.s.startswith("::", j):
+                    if not quoted and name in KEYWORDS:
+                        self.fail(start, "the keyword %s cannot be an annotation (quote it: '%s')"
+                                  % (name, name))
                     annotations.append(name)
                     i = j + 2
                     continue
@@ -345,8 +367,8 @@ class _Parser:
     def number(self, i: int, token: str, ann: Tuple[str, ...]) -> V:
         if token in ("+inf", "-inf"):
             return V("float", token, ann)
-        if _DEC_INT.match(token):
-            return V("int", int(token.replace("_", "")), ann)
+        if _DEC_INT.match(token):                     # kept as text: any length, no int() (its 4300 digits)
+            return V("int", token.replace("_", ""), ann)
         if _HEX_INT.match(token):
             neg = token.startswith("-")
             v = int(token.lstrip("-")[2:].replace("_", ""), 16)
@@ -478,10 +500,12 @@ class _Parser:
 
     def sequence(self, i: int, close: str, sexp: bool = False) -> Tuple[List[V], int]:
         items: List[V] = []
+        self.enter(i - 1)
         while True:
             i = self.skip(i)
             c = self.peek(i)
             if c == close:
+                self.depth -= 1
                 return items, i + 1
             if c == "":
                 self.fail(i, "unexpected end of the object (missing '%s')" % close)
@@ -500,11 +524,13 @@ class _Parser:
 
     def struct(self, i: int, ann: Tuple[str, ...]) -> Tuple[V, int]:
         fields: List[Tuple[str, V]] = []
+        self.enter(i)
         i += 1
         while True:
             i = self.skip(i)
             c = self.peek(i)
             if c == "}":
+                self.depth -= 1
                 return V("struct", fields, ann), i + 1
             if c == "":
                 self.fail(i, "unexpected end of the object (missing '}')")
@@ -519,8 +545,13 @@ class _Parser:
                 if not m:
                     self.fail(i, "expected a field name, found %r" % c)
                 name, i = m.group(), m.end()
+                if i == len(self.s) and not self.eof:
+                    raise _Incomplete()
                 if SYMBOL_ID.match(name):
                     self.fail(m.start(), "symbol ids ($%s) are not supported" % name[1:])
+                if name in KEYWORDS:
+                    self.fail(m.start(), "the keyword %s cannot be a field name (quote it: '%s')"
+                              % (name, name))
             i = self.skip(i)
             if self.peek(i) != ":" or self.s.startswith("::", i):
                 self.fail(i, "expected ':' after the field name %r" % name[:40])
@@ -548,8 +579,12 @@ class _Parser:
 
 
 def _number_text(v: V) -> str:
+    """An Ion int or decimal as number text, exact and of any length: a number DynamoDB cannot hold is
+    refused with its own error by the PutItem of the import (as the same text in DYNAMODB_JSON is)."""
     if v.kind == "int":
-        return str(v.value)
+        if isinstance(v.value, str):                 # decimal digits as written (no leading zeros: canonical
+            return "0" if v.value == "-0" else v.value  # but for -0)
+        return str(Decimal(v.value))                 # 0x / 0b: Decimal has no int->str digit limit
     try:
         d = Decimal(v.value)
     except InvalidOperation:
@@ -626,7 +661,7 @@ def record_item(v: V) -> Dict[str, Any]:
     return _attributes(items[0].value, "")
 
 
-_RESYNC_TOP = re.compile(r"\$ion_1_0|\{(?!\{)")        # at the start of a line (nested text is indented)
+_RESYNC_TOP = re.compile(r"\$ion_|\{(?!\{)")        # at the start of a line (nested text is indented)
 _RESYNC_LIST = re.compile(r"[ \t]*\{(?!\{)")
 
 
@@ -722,8 +757,11 @@ def records(lines: Iterable[bytes]) -> Iterator[Union[Tuple[int, Dict[str, Any]]
             more(chunk)
             chunk = min(chunk * 2, 4096)
             continue
-        except IonSyntaxError as e:
-            yield IonError(line_at(start), e.detail)
+        except (IonSyntaxError, ValueError, RecursionError) as e:
+            # ValueError / RecursionError: not expected of the parser (its numbers stay text, its depth is
+            # capped), caught so that no record can end the reading of the others
+            detail = e.detail if isinstance(e, IonSyntaxError) else "%s: %s" % (type(e).__name__, e)
+            yield IonError(line_at(start), detail)
             chunk = 1
             if not resync(start):
                 return
@@ -731,9 +769,12 @@ def records(lines: Iterable[bytes]) -> Iterator[Union[Tuple[int, Dict[str, Any]]
         line, last = line_at(start), line_at(i)
         chunk = 1
         if not in_list and not v.annotations and v.kind == "symbol" and v.value.startswith("$ion_"):
-            advance(i)
-            if v.value != VERSION_MARKER:
+            if v.value != VERSION_MARKER:             # another version: its record is not read as Ion 1.0
                 yield IonError(line, "unsupported Ion version marker %s" % v.value)
+                if not resync(start):
+                    return
+                continue
+            advance(i)
             continue
         if not in_list and v.annotations[:1] == ("$ion_symbol_table",) and v.kind == "struct":
             advance(i)
@@ -750,6 +791,8 @@ def records(lines: Iterable[bytes]) -> Iterator[Union[Tuple[int, Dict[str, Any]]
             yield IonError(line, "line %d is not UTF-8" % not_utf8[0])
             continue
         try:
-            yield line, record_item(v)
-        except ValueError as e:
+            item = record_item(v)
+        except (ValueError, RecursionError) as e:
             yield IonError(line, str(e))
+            continue
+        yield line, item
