@@ -148,23 +148,23 @@ class ItemStore:
         item's size before it looks at the table.
 
         need_old=False (a PutItem: its plan ignores the old item, and its caller does not want it back)
-        skips decoding the stored old item unless the write needs it here: a condition, the old item on
-        failure, index entries or item collections, a stream record, or a definition that changed since the
-        lookup. The returned `old` is then None. (Decoding is most of a small write's cost: issue 3.)
+        skips reading and decoding the stored old item unless the write needs it here: a condition, the old
+        item on failure, index entries or item collections, a stream record, or a definition that changed
+        since the lookup. The returned `old` is then None. (Decoding is most of a small write's cost: issue 3.)
+        Index ops are computed only for a table with indexes (or one whose definition changed meanwhile).
         """
         lock = self.model.table_lock(t.name)
         with lock:
             current = self.model.tables.get(t.name)
             if current is not t:
                 self.model.check_current(t)     # deleted (or recreated) since the lookup: database.py T4
-            raw = self.engine.get(t.keyspace, pk, sk)
-            if raw is None:
-                old = None
-            elif (need_old or condition is not None or return_old_on_failure or current is not t
-                  or t.lsis or t.gsis or t.stream_specification):
-                old = codec.decode(raw)
+            indexed = bool(t.lsis or t.gsis) or current is not t
+            if (need_old or condition is not None or return_old_on_failure or indexed
+                    or t.stream_specification):
+                raw = self.engine.get(t.keyspace, pk, sk)
+                old = None if raw is None else codec.decode(raw)
             else:
-                old = None                      # nothing below looks at it (see need_old)
+                old = None                      # nothing below looks at it (see need_old): not even read
             if condition is not None and not condition(old if old is not None else {}):
                 raise ConditionalCheckFailedException(item=old if (return_old_on_failure and old) else None)
             new = plan(old)
@@ -176,7 +176,8 @@ class ItemStore:
                 if old is None:
                     return None, None
                 ops = [(t.keyspace, pk, sk, None)]
-            ops += self.model.index_ops(t, old, new)
+            if indexed:
+                ops += self.model.index_ops(t, old, new)
             if t.stream_specification or self.model.tables.get(t.name) is not t:
                 ops += streams.log_ops(self.model, t, old, new)   # the stream record (model/streams.py)
             lsn = self.engine.write_batch(ops, sync=False)
