@@ -218,6 +218,22 @@ def test_nesting_is_read_to_the_cap_and_a_deeper_record_is_an_error_before_pytho
     assert out[-1][1] == {"pk": {"S": "next"}}
 
 
+def test_a_recursion_or_value_error_of_one_record_is_its_error_and_the_next_record_is_read(monkeypatch):
+    """Belt and braces: were the cap gone, Python's RecursionError is still that record's error."""
+    monkeypatch.setattr(ion, "MAX_DEPTH", 10 ** 6)
+    out = read('$ion_1_0 {Item:{pk:"d",x:%s%s}}\n$ion_1_0 {Item:{pk:"next"}}\n' % ("[" * 5000, "]" * 5000))
+    assert [(e.line, e.detail.split(":")[0]) for e in out[:-1]] == [(1, "RecursionError")]
+    assert out[-1] == (2, {"pk": {"S": "next"}})
+
+    def failing(self, i, token, ann):
+        raise ValueError("Exceeds the limit (4300 digits) for integer string conversion")
+    monkeypatch.setattr(ion._Parser, "number", failing)
+    out = read('$ion_1_0 {Item:{pk:"a",n:1}}\n$ion_1_0 {Item:{pk:"next"}}\n')
+    assert [(r.line, r.detail) for r in out[:-1]] == [
+        (1, "ValueError: Exceeds the limit (4300 digits) for integer string conversion")]
+    assert out[-1] == (2, {"pk": {"S": "next"}})
+
+
 def test_a_record_after_an_unsupported_version_marker_is_one_error_even_right_after_a_bad_line():
     out = read('$ion_1_0 {Item:{pk:"cut"\n$ion_1_1 {Item:{pk:"v11"}}\n$ion_1_0 {Item:{pk:"ok"}}\n')
     assert [(e.line, e.detail) for e in out if isinstance(e, ion.IonError)] == [

@@ -234,10 +234,8 @@ class _Parser:
         self.eof = eof
         self.depth = 0              # containers open (a parser reads one top-level value, then is dropped)
 
-    def enter(self, i: int) -> None:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            self.fail(i, "values nested more than %d levels deep (DynamoDB allows 32 levels of attributes)"
+    def too_deep(self, i: int) -> None:
+        self.fail(i, "values nested more than %d levels deep (DynamoDB allows 32 levels of attributes)"
                       % MAX_DEPTH)
 
     # -- characters --
@@ -500,7 +498,9 @@ class _Parser:
 
     def sequence(self, i: int, close: str, sexp: bool = False) -> Tuple[List[V], int]:
         items: List[V] = []
-        self.enter(i - 1)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            self.too_deep(i - 1)
         while True:
             i = self.skip(i)
             c = self.peek(i)
@@ -524,7 +524,9 @@ class _Parser:
 
     def struct(self, i: int, ann: Tuple[str, ...]) -> Tuple[V, int]:
         fields: List[Tuple[str, V]] = []
-        self.enter(i)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            self.too_deep(i)
         i += 1
         while True:
             i = self.skip(i)
