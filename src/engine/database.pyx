@@ -1158,6 +1158,15 @@ cdef class Database:
             yield lsn, ts, self._decode_payload(payload, lsn)
 
     @property
+    def checkpoint_headroom(self):
+        """WAL bytes commits may still append before one of them runs an automatic checkpoint in its own
+        thread (0: the next commit will, or a split is waiting for one). A hint, read without the write lock:
+        the HTTP server runs a small write on its event loop only while this leaves room (docs/server.md)."""
+        if self._split_wanted or self._wal_bytes_since_ckpt >= self.checkpoint_bytes:
+            return 0
+        return self.checkpoint_bytes - self._wal_bytes_since_ckpt
+
+    @property
     def first_wal_lsn(self):
         """The oldest LSN wal_records() can read."""
         return self.wal.first_lsn

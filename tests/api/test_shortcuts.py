@@ -2,6 +2,7 @@
 error and the stored state the checking path (shape walk, rules, the operation) gives it. Each request runs
 twice, on two databases holding the same tables and items: once through api.dispatch as it is, once with
 the shortcuts switched off; the outcomes and then the tables' contents must be equal."""
+import base64
 import copy
 
 import pytest
@@ -70,12 +71,23 @@ def pair():
         c.close()
 
 
-def _outcome(model, op, request, shortcuts):
+def _json_form(value):
+    """The request as the HTTP door hands it over: JSON types, binaries as base64 text."""
+    if isinstance(value, dict):
+        return {k: _json_form(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_json_form(v) for v in value]
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    return value
+
+
+def _outcome(model, op, request, shortcuts, wire=False):
     saved = dict(api.SHORTCUTS)
     if not shortcuts:
         api.SHORTCUTS.clear()
     try:
-        return "ok", api.dispatch(model, op, request)
+        return "ok", api.dispatch(model, op, request, wire=wire)
     except DynamoDBError as e:
         return "error", e.code, e.message, e.extra
     finally:
@@ -86,16 +98,20 @@ def _contents(model):
     return sorted(map(repr, api.dispatch(model, "Scan", {"TableName": "tab"})["Items"]))
 
 
-@given(st.lists(st.tuples(st.sampled_from(["PutItem", "GetItem"]), st.data()), min_size=1, max_size=6))
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@given(st.lists(st.tuples(st.sampled_from(["PutItem", "GetItem"]), st.booleans(), st.data()),
+                min_size=1, max_size=6))
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 def test_shortcut_answers_as_the_checking_path(pair, steps):
+    """In process, and in the JSON form the HTTP door dispatches (wire=True)."""
     fast, slow = pair
-    for op, data in steps:
+    for op, wire, data in steps:
         request = data.draw(PUT if op == "PutItem" else GET)
-        got = _outcome(fast, op, copy.deepcopy(request), True)
-        want = _outcome(slow, op, copy.deepcopy(request), False)
-        assert got == want, (op, request)
+        if wire:
+            request = _json_form(request)
+        got = _outcome(fast, op, copy.deepcopy(request), True, wire)
+        want = _outcome(slow, op, copy.deepcopy(request), False, wire)
+        assert got == want, (op, wire, request)
     assert _contents(fast) == _contents(slow)
 
 

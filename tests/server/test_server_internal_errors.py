@@ -4,11 +4,12 @@ close the connection), and the connection goes on."""
 import json
 
 import pytest
-from test_server_http import LIST, PUT, connect, read_response, request
+from test_server_http import LIST, connect, read_response, request
 
 from pyddb.errors import ValidationException
 
-BODY = {"TableName": "tbl", "Item": {"pk": {"S": "a"}}}      # valid, so the operation itself runs
+BODY = {"RequestItems": {"tbl": [{"PutRequest": {"Item": {"pk": {"S": "a"}}}}]}}   # valid: the operation runs
+BATCH = "DynamoDB_20120810.BatchWriteItem"                   # always in the write pool
 INTERNAL = {"__type": "com.amazonaws.dynamodb.v20120810#InternalServerError", "message": "Internal server error"}
 
 
@@ -22,7 +23,7 @@ def plain_bug(model, req):
     raise RuntimeError("bug")
 
 
-@pytest.mark.parametrize("target,op", [(PUT, "PutItem"), (LIST, "ListTables")], ids=["pooled", "inline"])
+@pytest.mark.parametrize("target,op", [(BATCH, "BatchWriteItem"), (LIST, "ListTables")], ids=["pooled", "inline"])
 def test_an_exception_escaping_the_handler_is_a_500_and_the_connection_goes_on(endpoint, monkeypatch, target,
                                                                                  op):
     from pyddb import api
@@ -32,7 +33,7 @@ def test_an_exception_escaping_the_handler_is_a_500_and_the_connection_goes_on(e
         == (op == "ListTables")
     monkeypatch.setitem(api.OPERATIONS, op, unwritable)
     with connect(endpoint) as s:
-        s.sendall(request(target, BODY if op == "PutItem" else {}))
+        s.sendall(request(target, BODY if op == "BatchWriteItem" else {}))
         status, headers, body, rest = read_response(s)
         assert (status, json.loads(body)) == (500, INTERNAL)
         assert headers["content-type"] == "application/x-amz-json-1.0" and "x-amzn-requestid" in headers
@@ -48,11 +49,11 @@ def test_the_pools_500_is_the_handlers_own(endpoint, monkeypatch):
     from pyddb import api
 
     monkeypatch.setitem(api.OPERATIONS, "ListTables", plain_bug)   # caught by the handler itself
-    monkeypatch.setitem(api.OPERATIONS, "PutItem", unwritable)      # escapes it, in the pool
+    monkeypatch.setitem(api.OPERATIONS, "BatchWriteItem", unwritable)   # escapes it, in the pool
     answers = []
-    for target in (LIST, PUT):
+    for target in (LIST, BATCH):
         with connect(endpoint) as s:
-            s.sendall(request(target, BODY if target == PUT else {}, extra="Origin: http://x\r\n"))
+            s.sendall(request(target, BODY if target == BATCH else {}, extra="Origin: http://x\r\n"))
             status, headers, body, _ = read_response(s)
         for varying in ("x-amzn-requestid", "date"):
             headers.pop(varying)

@@ -114,7 +114,7 @@ def get_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
-# The members an in-process GetItem shortcut takes (with ConsistentRead a bool: its shape).
+# The members a GetItem shortcut takes (with ConsistentRead a bool: its shape).
 _GET_SHORTCUT_MEMBERS = frozenset(("TableName", "Key", "ConsistentRead"))
 MAX_ATTRIBUTE_NAME = 65535      # the AttributeName shape's max: beyond it the shape check answers
 
@@ -127,7 +127,7 @@ def _named_table(model, request: Dict[str, Any]):
 
 @shortcut("GetItem")
 def get_item_shortcut(model, request: Dict[str, Any]) -> Optional[Dict[str, Any]]:
-    """api.SHORTCUTS: an in-process GetItem of TableName, Key and perhaps ConsistentRead, whose Key
+    """api.SHORTCUTS: a GetItem of TableName, Key and perhaps ConsistentRead, whose Key
     fast_key_address vouches for, skips the shape walk; anything else -> None (the checking path)."""
     if not _GET_SHORTCUT_MEMBERS.issuperset(request):
         return None
@@ -146,7 +146,7 @@ def get_item_shortcut(model, request: Dict[str, Any]) -> Optional[Dict[str, Any]
 
 @shortcut("PutItem")
 def put_item_shortcut(model, request: Dict[str, Any]) -> Optional[Dict[str, Any]]:
-    """api.SHORTCUTS: an in-process PutItem of just TableName and Item, naming a table by its name, whose
+    """api.SHORTCUTS: a PutItem of just TableName and Item, naming a table by its name, whose
     Item validates (attrvalue accepts no value the AttributeValue shape refuses) with attribute names
     within the shape's length, would pass the shape and rule checks and has no expressions: it goes
     straight to the item checks. Anything else -> None (nothing validated is kept)."""

@@ -2,9 +2,13 @@
 
 THREADS
     event loop thread   accepts, parses, runs short reads (protocol.INLINE_OPERATIONS) inline and writes every
-                        response. A GetItem costs one parse, one dispatch, one write: no thread hop.
+                        response. A GetItem costs one parse, one dispatch, one write: no thread hop. With
+                        --sync normal/off, PutItem/UpdateItem/DeleteItem run inline too while the engine has
+                        checkpoint headroom (protocol.INLINE_WRITES): they wait for no fdatasync, and no
+                        automatic checkpoint can fall to them.
     write pool          (WritePool: threads on a SimpleQueue, no Future per request)
-                        everything else (PutItem, UpdateItem, batch and transact writes, control plane, Scan):
+                        everything else (single-item writes under --sync full or near a checkpoint, batch
+                        and transact writes, control plane, Scan):
                         the durability wait (fdatasync with sync=full) happens there, so other connections are
                         never stalled by it, and concurrent writers share one fdatasync (the engine's group
                         commit; model/database.py T2).
@@ -254,7 +258,7 @@ class HttpConnection(asyncio.Protocol):
         handler = self.handler
         while self.queue and not self.busy and not self.closed:
             req = self.queue.popleft()
-            if protocol.is_inline(req):
+            if protocol.is_inline(req, handler.write_engine):
                 try:
                     out = handler.handle(req)
                 except BodyTooLarge:

@@ -75,6 +75,13 @@ INLINE_OPERATIONS = frozenset({
     "DescribeContinuousBackups", "DescribeStream", "GetShardIterator", "ListStreams", "GetRecords",
 })
 
+# Single-item writes run on the event loop too when the model does not wait for fdatasync (--sync normal or
+# off) and the engine has more checkpoint headroom than one such write can use (an item, its index entries
+# and its stream record: well under 16 MB), so no automatic checkpoint can run on the loop: the hop to the
+# write pool costs more than the write itself (docs/server.md, "Inline writes").
+INLINE_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem"})
+INLINE_WRITE_HEADROOM = 16 << 20
+
 HEALTH_BODY = ("healthy: dynamodb.%s.amazonaws.com " % REGION).encode()   # dynalite test/connection.js
 NOT_FOUND_BODY = b"<UnknownOperationException/>\n"                       # same source: crc32 3552371480
 
@@ -281,13 +288,18 @@ def operation_of(target: Optional[str]) -> Optional[str]:
     return op if op in api.OPERATIONS else None
 
 
-def is_inline(request: Request) -> bool:
-    """Whether this request may run on the event loop (a short read) rather than in the write pool."""
+def is_inline(request: Request, write_engine: Any = None) -> bool:
+    """Whether this request may run on the event loop (a short read, or with `write_engine`, the engine of a
+    model that does not wait for fdatasync, a single-item write while no checkpoint can fall to it) rather
+    than in the write pool."""
     target = request.headers.get("x-amz-target")
     if not target:
         return True                                 # rejected before any work
     op = target.rpartition(".")[2]
-    return op in INLINE_OPERATIONS or op not in api.OPERATIONS
+    if op in INLINE_OPERATIONS or op not in api.OPERATIONS:
+        return True
+    return (write_engine is not None and op in INLINE_WRITES
+            and write_engine.checkpoint_headroom > INLINE_WRITE_HEADROOM)
 
 
 class Handler:
@@ -296,6 +308,8 @@ class Handler:
     def __init__(self, model: Any, authenticator: Any) -> None:
         self.model = model
         self.auth = authenticator
+        # is_inline's write_engine: single-item writes may run inline unless every write waits for fdatasync
+        self.write_engine = model.engine if getattr(model, "sync_mode", "full") != "full" else None
         if not api._LOADED:
             api._load()
 

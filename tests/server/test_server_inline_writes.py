@@ -1,0 +1,64 @@
+"""protocol.INLINE_WRITES: with --sync normal/off a PutItem, UpdateItem or DeleteItem runs on the event loop
+(no hop to the write pool) while the engine's checkpoint headroom exceeds what one such write can append, so
+no automatic checkpoint falls to the loop; with --sync full, or with the headroom used up, it goes to the
+pool as every other write does."""
+import json
+
+import pytest
+from test_server_http import GET, PUT, connect, read_response, request
+
+from pyddb.server import protocol
+
+
+class Engine:
+    def __init__(self, headroom):
+        self.checkpoint_headroom = headroom
+
+
+def req(op):
+    return protocol.Request("POST", "/", {"x-amz-target": "DynamoDB_20120810." + op}, b"{}", True, None)
+
+
+@pytest.mark.parametrize("op", ["PutItem", "UpdateItem", "DeleteItem"])
+def test_single_item_writes_run_inline_only_with_headroom_and_no_fsync_wait(op):
+    roomy, tight = Engine(protocol.INLINE_WRITE_HEADROOM + 1), Engine(protocol.INLINE_WRITE_HEADROOM)
+    assert protocol.is_inline(req(op), roomy)
+    assert not protocol.is_inline(req(op), tight)
+    assert not protocol.is_inline(req(op), Engine(0))          # a checkpoint (or a split) is due
+    assert not protocol.is_inline(req(op), None)               # sync=full: the handler passes no engine
+
+
+@pytest.mark.parametrize("op", ["BatchWriteItem", "TransactWriteItems", "CreateTable", "Scan"])
+def test_other_writes_stay_in_the_pool(op):
+    assert not protocol.is_inline(req(op), Engine(1 << 40))
+
+
+def test_reads_stay_inline_without_an_engine():
+    assert protocol.is_inline(req("GetItem"), None) and protocol.is_inline(req("Query"), Engine(0))
+
+
+@pytest.mark.parametrize("sync", ["off", "normal", "full"])
+def test_the_server_runs_a_put_inline_unless_every_write_waits_for_fdatasync(tmp_path, sync, monkeypatch):
+    from pyddb.server.app import ServerThread
+
+    with ServerThread(str(tmp_path / "db"), sync=sync) as srv:
+        pooled = []
+        real = srv.server.submit
+
+        def submit(conn, r):
+            pooled.append(r.headers.get("x-amz-target"))
+            return real(conn, r)
+        monkeypatch.setattr(srv.server, "submit", submit)
+        assert (srv.server.handler.write_engine is None) == (sync == "full")
+        with connect(srv.url) as s:
+            s.sendall(request("DynamoDB_20120810.CreateTable", {
+                "TableName": "tbl", "BillingMode": "PAY_PER_REQUEST",
+                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]}))
+            assert read_response(s)[0] == 200
+            s.sendall(request(PUT, {"TableName": "tbl", "Item": {"pk": {"S": "a"}, "v": {"N": "1"}}}))
+            assert read_response(s)[0] == 200
+            s.sendall(request(GET, {"TableName": "tbl", "Key": {"pk": {"S": "a"}}, "ConsistentRead": True}))
+            status, _, body, _ = read_response(s)
+            assert json.loads(body) == {"Item": {"pk": {"S": "a"}, "v": {"N": "1"}}}
+        assert pooled == ["DynamoDB_20120810.CreateTable"] + (["DynamoDB_20120810.PutItem"] if sync == "full" else [])
