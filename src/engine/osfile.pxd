@@ -9,6 +9,8 @@ cdef int os_pwrite_all(int fd, const void* buf, size_t n, int64_t off) except -1
 cdef int os_pread_all(int fd, void* buf, size_t n, int64_t off) except -1 nogil
 # fdatasync (F_FULLFSYNC on macOS): durable data of fd.
 cdef int os_datasync(int fd) except -1 nogil
+# The same for a caller without the GIL (the WAL flusher): returns 0 or the errno; raises nothing.
+cdef int os_datasync_errno(int fd) noexcept nogil
 # fsync of a directory, so a create/rename/unlink inside it is durable.
 cdef int os_fsync_dir(str path) except -1
 # Make fd exactly `size` bytes long (ftruncate).

@@ -130,13 +130,18 @@ cdef int os_pread_all(int fd, void* buf, size_t n, int64_t off) except -1 nogil:
     return 0
 
 
-cdef int os_datasync(int fd) except -1 nogil:
+cdef int os_datasync_errno(int fd) noexcept nogil:
     global _count_sync
     cdef int err
     _count_sync += 1
     err = _fault(2)
     if err == 0 and pyddb_datasync(fd) != 0:
         err = errno
+    return err
+
+
+cdef int os_datasync(int fd) except -1 nogil:
+    cdef int err = os_datasync_errno(fd)
     if err:
         with gil:
             _raise_errno(err, "fdatasync")

@@ -3,8 +3,9 @@
 # A Wal owns one directory of segment files `%016x.wal` (named by the first LSN they hold). Appends are
 # serialised by the caller (the Database's write lock); sync_to() may be called from any thread and shares
 # one fdatasync among everyone waiting (group commit). The GIL guards the Wal's fields; what runs without it
-# is zero-filling, pread and fdatasync on descriptors the Wal keeps open until no syncer can use them, and
-# sync_to waiters sleeping on _cv (the fields they read are also written under _mu).
+# is zero-filling, pread and fdatasync on descriptors the Wal keeps open until no syncer can use them,
+# sync_to waiters sleeping on _cv, and the normal-mode flusher's rounds (W11) (the fields they read are also
+# written under _mu).
 from libc.stdint cimport uint32_t, uint64_t, int64_t
 from pyddb._engine._types cimport lsn_t
 
@@ -21,6 +22,7 @@ cdef extern from "<pthread.h>" nogil:
     int pthread_cond_destroy(pthread_cond_t* c)
     int pthread_cond_wait(pthread_cond_t* c, pthread_mutex_t* m)
     int pthread_cond_broadcast(pthread_cond_t* c)
+    int pthread_cond_timedwait(pthread_cond_t* c, pthread_mutex_t* m, const void* abstime)
 
 # Record header size: u32 length | u32 checksum | u64 lsn | i64 ts_ns | u64 synced_lsn.
 cdef enum:
@@ -82,6 +84,11 @@ cdef class Wal:
     cdef uint64_t _n_segments_created  # segments created (zero-filled) since open
     cdef uint64_t _n_segments_recycled # segments reused by rename since open
     cdef object __weakref__            # lets the flusher thread hold the Wal weakly
+    # (W11) what the flusher's GIL-free rounds read and write, all under _mu: _last_lsn and _fd are also
+    # written under _mu by append/roll, and the number of _pending_fds is kept here
+    cdef int _npending                 # len(_pending_fds)
+    cdef bint _flusher_stop            # close() asks the flusher to stop (it wakes on _cv)
+    cdef int _flush_errno              # errno of a failed GIL-free fdatasync (the poison's cause)
 
     # Append one record holding payload[0:n]; one pwrite, GIL held. Returns its LSN (W1). Raises
     # PoisonedError/ClosedError, OSError (a failed record write poisons; a failed segment creation does not).
@@ -93,6 +100,10 @@ cdef class Wal:
     cdef int _poison(self, object cause) except -1
     cdef int _roll(self, uint64_t rec_size) except -1
     cdef int _sync_round(self, lsn_t lsn, bint wait) except -1
+    cdef int _swap_fd(self, int fd) except -1
+    cdef int _set_pending(self, list pending) except -1
+    cdef int _flush_round(self) noexcept nogil
+    cdef int _flush_loop(self, double seconds) noexcept nogil
     cdef int _recover(self, lsn_t start_lsn) except -1
     cdef int _start_fresh(self, lsn_t start_lsn) except -1
     cdef int _ensure_buf(self, size_t n) except -1

@@ -731,9 +731,43 @@ def test_w6_failed_background_sync_in_normal_mode_poisons(tmp_path):
     while not w.poisoned and time.time() < deadline:
         time.sleep(0.002)
     assert w.poisoned and w.synced_lsn == 0
-    with pytest.raises(PoisonedError):
+    with pytest.raises(PoisonedError) as info:
         w.append(b"y")
+    assert isinstance(info.value.__cause__, OSError) and info.value.__cause__.errno == errno.EIO
     w.close()
+
+
+def test_w11_the_flusher_syncs_while_another_thread_keeps_the_gil(tmp_path):
+    """The normal-mode flusher's round needs no GIL: with the switch interval at 10 s, a thread that computes
+    in Python never hands the GIL over (a thread needing it would wait 10 s), yet the records get synced."""
+    with Wal(str(tmp_path / "wal"), sync="normal") as w:
+        lsn = fill(w, 20, sync=False)
+        old = sys.getswitchinterval()
+        sys.setswitchinterval(10.0)
+        try:
+            t0 = time.perf_counter()
+            while w.synced_lsn < lsn and time.perf_counter() - t0 < 3.0:
+                pass                                     # pure Python: never releases the GIL
+            synced = w.synced_lsn
+        finally:
+            sys.setswitchinterval(old)
+        assert synced == lsn
+
+
+def test_w11_records_across_rolls_are_synced_by_the_flusher(tmp_path):
+    """A roll leaves the old descriptor pending: the flusher serves it with the GIL round (W4), and the
+    GIL-free rounds resume on the new segment."""
+    d = str(tmp_path / "wal")
+    with Wal(d, sync="normal", segment_bytes=4096) as w:
+        for i in range(300):
+            w.append(b"r%04d" % i * 20)
+        lsn = w.last_lsn
+        deadline = time.time() + 5
+        while w.synced_lsn < lsn and time.time() < deadline:
+            time.sleep(0.002)
+        assert w.synced_lsn == lsn and w.stats()["segments"] > 3
+    with Wal(d, segment_bytes=4096) as w2:
+        assert [r[2] for r in w2.records(w2.first_lsn)] == [b"r%04d" % i * 20 for i in range(300)]
 
 
 def test_w6_close_reports_a_failed_final_sync(tmp_path):
