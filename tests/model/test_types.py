@@ -460,6 +460,26 @@ def test_python_wire_stored_round_trip(item):
     assert attrvalue.deserialize_item(codec.decode(stored)) == normalised(item)
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(min_size=1, max_size=6), python_values, max_size=6),
+       st.sampled_from([0, 40, 300, 70000]))
+def test_both_codec_backends_write_and_read_the_same_bytes(item, pad):
+    """codec S2: msgspec (where installed) and msgpack-python encode a validated item to the same bytes, and
+    each decodes what the other wrote, so a database moves between interpreters with either backend. `pad`
+    adds a string long enough for each msgpack str/bin length class."""
+    import msgpack
+    msgspec = pytest.importorskip("msgspec")
+    wire = attrvalue.validate_item(attrvalue.serialize_item(item))
+    if pad:
+        wire["pad"] = {"S": "x" * pad}
+        wire["padb"] = {"B": b"y" * pad}
+    by_msgpack = msgpack.Packer(use_bin_type=True).pack(wire)
+    by_msgspec = msgspec.msgpack.encode(wire)
+    assert by_msgpack == by_msgspec
+    assert msgpack.unpackb(by_msgspec, raw=False) == msgspec.msgpack.decode(by_msgpack) == wire
+    assert codec.encode(wire) == by_msgpack and codec.decode(by_msgpack) == wire
+
+
 def test_stored_form_keeps_b_as_bytes_and_s_as_str():
     wire = {"b": {"B": b"\xff\x00"}, "s": {"S": "\xff"}, "bs": {"BS": [b"a"]}, "n": {"N": "1.5"}}
     back = codec.decode(codec.encode(wire))
@@ -585,3 +605,19 @@ def test_canonical_fast_path_agrees_with_the_parse(text):
     """numbers.canonical returns plain decimal texts unchanged without parsing them: the same answer, or the
     same error, as the parse/check/format path for every text."""
     assert _outcome(numbers.canonical, text) == _outcome(numbers._canonical_parsed, text)
+
+
+def test_codec_falls_back_to_msgpack_without_msgspec():
+    """Where msgspec cannot be installed (PyPy), the stored form is msgpack-python's, the same bytes."""
+    import subprocess
+    import sys
+    code = ("import sys; sys.modules['msgspec'] = None\n"
+            "from pyddb.types import codec\n"
+            "item = {'s': {'S': 'x'}, 'b': {'B': b'\\x00'}, 'l': {'L': [{'NULL': True}]}}\n"
+            "assert codec.BACKEND == 'msgpack', codec.BACKEND\n"
+            "assert codec.decode(codec.encode(item)) == item\n"
+            "print(codec.encode(item).hex())\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    item = {"s": {"S": "x"}, "b": {"B": b"\x00"}, "l": {"L": [{"NULL": True}]}}
+    assert bytes.fromhex(out.stdout.strip()) == codec.encode(item)
