@@ -17,6 +17,7 @@ from decimal import Decimal
 
 import pytest
 from botocore.exceptions import ClientError
+from test_ion_format import GUIDE_TEXT as GUIDE_ION   # the guide's export sample, multi-line
 
 from pyddb.api import exports as api_exports
 from pyddb.model import exports as model_exports
@@ -735,20 +736,6 @@ def test_ion_export_imported_back_as_ion_equals_the_source(ddb, compression):
     assert normal(scan_all(ddb, "ion_copy")) == normal(scan_all(ddb, "ion_src"))
 
 
-GUIDE_ION = """$ion_1_0 {
-    Item:{
-        Authors:$dynamodb_SS::["Author1","Author2"],
-        Dimensions:"8.5 x 11.0 x 1.5",
-        ISBN:"333-3333333333",
-        Id:103.,
-        InPublication:false,
-        PageCount:6d2,
-        Price:2d3,
-        ProductCategory:"Book",
-        Title:"Book 103 Title"
-    }
-}
-"""
 
 
 @pytest.mark.parametrize("compression", ["GZIP", "NONE"])
