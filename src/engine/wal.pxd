@@ -22,7 +22,6 @@ cdef extern from "<pthread.h>" nogil:
     int pthread_cond_destroy(pthread_cond_t* c)
     int pthread_cond_wait(pthread_cond_t* c, pthread_mutex_t* m)
     int pthread_cond_broadcast(pthread_cond_t* c)
-    int pthread_cond_timedwait(pthread_cond_t* c, pthread_mutex_t* m, const void* abstime)
 
 # Record header size: u32 length | u32 checksum | u64 lsn | i64 ts_ns | u64 synced_lsn.
 cdef enum:
@@ -87,7 +86,7 @@ cdef class Wal:
     # (W11) what the flusher's GIL-free rounds read and write, all under _mu: _last_lsn and _fd are also
     # written under _mu by append/roll, and the number of _pending_fds is kept here
     cdef int _npending                 # len(_pending_fds)
-    cdef bint _flusher_stop            # close() asks the flusher to stop (it wakes on _cv)
+    cdef bint _flusher_stop            # close() asks the flusher to stop (seen after its current sleep)
     cdef int _flush_errno              # errno of a failed GIL-free fdatasync (the poison's cause)
 
     # Append one record holding payload[0:n]; one pwrite, GIL held. Returns its LSN (W1). Raises

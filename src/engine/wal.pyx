@@ -126,11 +126,10 @@ from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
 from libc.stdlib cimport malloc, realloc, free, calloc
 from libc.string cimport memcpy, memset
 from libc.stdint cimport uint32_t, uint64_t, int64_t
-from posix.time cimport clock_gettime, timespec, CLOCK_REALTIME
+from posix.time cimport clock_gettime, nanosleep, timespec, CLOCK_MONOTONIC, CLOCK_REALTIME
 
 from pyddb._engine._types cimport lsn_t, load32, load64, store32, store64
 from pyddb._engine.murmur3 cimport checksum32
-from libc.errno cimport ETIMEDOUT
 from pyddb._engine.osfile cimport (os_pwrite_all, os_pread_all, os_datasync, os_datasync_errno, os_fsync_dir,
                                    os_file_size)
 
@@ -659,22 +658,20 @@ cdef class Wal:
         return r
 
     cdef int _flush_loop(self, double seconds) noexcept nogil:
-        cdef timespec now, until, deadline
+        # Relative sleeps and the monotonic clock: a wall-clock step cannot stall the flusher. close() sets
+        # _flusher_stop and joins the thread, which notices within one FLUSH_INTERVAL.
+        cdef timespec now, deadline, pause
         cdef int r
-        clock_gettime(CLOCK_REALTIME, &deadline)
+        pause.tv_sec = 0
+        pause.tv_nsec = <long>(FLUSH_INTERVAL * 1e9)
+        clock_gettime(CLOCK_MONOTONIC, &deadline)
         _add_seconds(&deadline, seconds)
         while True:
-            clock_gettime(CLOCK_REALTIME, &until)
-            _add_seconds(&until, FLUSH_INTERVAL)
-            pthread_mutex_lock(&self._mu)
-            while not (self._flusher_stop or self._closed or self._poisoned):
-                if pthread_cond_timedwait(&self._cv, &self._mu, &until) == ETIMEDOUT:
-                    break
-            pthread_mutex_unlock(&self._mu)
+            nanosleep(&pause, NULL)
             r = self._flush_round()
             if r != 0:
                 return r
-            clock_gettime(CLOCK_REALTIME, &now)
+            clock_gettime(CLOCK_MONOTONIC, &now)
             if now.tv_sec > deadline.tv_sec or (now.tv_sec == deadline.tv_sec and now.tv_nsec >= deadline.tv_nsec):
                 return 0
 
@@ -821,13 +818,22 @@ cdef class Wal:
         path = os.path.join(self.dirpath, segment_name(first))
         # Close its descriptor if no syncer took it (retired records need no sync), unless a syncer is running:
         # it may be datasyncing that descriptor as the current one it found (W11); the next syncer closes it.
+        # The list is updated before any close: os.close releases the GIL, and a syncer must never find a
+        # closed (or reused) descriptor number in it.
+        cdef bint syncing
+        pthread_mutex_lock(&self._mu)
+        syncing = self._syncing
+        pthread_mutex_unlock(&self._mu)
         keep = []
+        to_close = []
         for seg, pfd in self._pending_fds:
-            if seg == first and not self._syncing:
-                os.close(pfd)
+            if seg == first and not syncing:
+                to_close.append(pfd)
             else:
                 keep.append((seg, pfd))
         self._set_pending(keep)
+        for pfd in to_close:
+            os.close(pfd)
         self._segments.pop(0)
         self._first_lsn = self._segments[0]
         self._seg_ts.pop(first, None)
@@ -1085,9 +1091,8 @@ cdef class Wal:
             return
         if self._thread is not None:
             self._stop.set()
-            pthread_mutex_lock(&self._mu)                # (W11) wake a GIL-free round's sleep
+            pthread_mutex_lock(&self._mu)                # (W11) the GIL-free rounds stop after their sleep
             self._flusher_stop = True
-            pthread_cond_broadcast(&self._cv)
             pthread_mutex_unlock(&self._mu)
             if self._thread is not threading.current_thread():
                 self._thread.join()
@@ -1108,19 +1113,21 @@ cdef class Wal:
             self._closed = True
             pthread_cond_broadcast(&self._cv)
             pthread_mutex_unlock(&self._mu)
-        for _, pfd in self._pending_fds:
+        pending = self._pending_fds
+        self._set_pending([])                            # forgotten before closed (os.close drops the GIL)
+        for _, pfd in pending:
             try:
                 os.close(pfd)
             except OSError:
                 pass
-        self._set_pending([])
         try:
             if release_space and err is None and not self._poisoned and self._fd >= 0:
                 self._release_space(checkpointed_lsn)
         finally:
             if self._fd >= 0:
-                os.close(self._fd)
-                self._fd = -1
+                fd = self._fd
+                self._fd = -1                            # forgotten first: a failing close must not close it again
+                os.close(fd)
         if err is not None:
             raise err
 
