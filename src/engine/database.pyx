@@ -1160,10 +1160,15 @@ cdef class Database:
     @property
     def checkpoint_headroom(self):
         """WAL bytes commits may still append before one of them runs an automatic checkpoint in its own
-        thread (0: the next commit will, or a split is waiting for one). A hint, read without the write lock:
-        the HTTP server runs a small write on its event loop only while this leaves room (docs/server.md)."""
+        thread; 0 when the next commit will, a split is waiting for one, or a checkpoint, clone or snapshot
+        is running (it holds, or is about to take, the write lock a commit needs, for as long as it writes
+        pages or copies files). A hint, read without the write lock: the HTTP server runs a small write on
+        its event loop only while this leaves room (docs/server.md)."""
         if self._split_wanted or self._wal_bytes_since_ckpt >= self.checkpoint_bytes:
             return 0
+        if not self._ckpt_lock.acquire(blocking=False):
+            return 0
+        self._ckpt_lock.release()
         return self.checkpoint_bytes - self._wal_bytes_since_ckpt
 
     @property

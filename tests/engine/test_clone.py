@@ -373,3 +373,30 @@ def test_kill9_during_a_clone_leaves_src_intact(tmp_path, mode):
             assert db.keyspaces() == ["src"]
         db.clone_keyspace("src", "again")                 # and the database clones fine afterwards
         assert list(db.scan("again")) == list(db.scan("src"))
+
+
+def test_checkpoint_headroom_is_zero_while_a_clone_copies(tmp_path, monkeypatch):
+    """A clone (like a checkpoint or snapshot) holds the checkpoint lock and takes the write lock: a writer
+    that must not block (the HTTP server's inline writes) reads no headroom meanwhile."""
+    real = database.clone_file
+    entered, release = threading.Event(), threading.Event()
+    with open_db(tmp_path) as db:
+        db.create_keyspace("a")
+        fill(db, "a", 50)
+        assert db.checkpoint_headroom > 0
+
+        def clone_file(src, dst):
+            entered.set()
+            release.wait(10)
+            return real(src, dst)
+
+        monkeypatch.setattr(database, "clone_file", clone_file)
+        t = threading.Thread(target=db.clone_keyspace, args=("a", "b"))
+        t.start()
+        try:
+            assert entered.wait(10)
+            assert db.checkpoint_headroom == 0
+        finally:
+            release.set()
+            t.join(10)
+        assert db.checkpoint_headroom > 0 and list(db.scan("b")) == list(db.scan("a"))

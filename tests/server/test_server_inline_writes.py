@@ -10,6 +10,14 @@ from test_server_http import GET, PUT, connect, read_response, request
 from pyddb.server import protocol
 
 
+@pytest.fixture(autouse=True)
+def operations_loaded():
+    """is_inline knows the operations once api has loaded them (the server's Handler does that first)."""
+    from pyddb import api
+    if not api._LOADED:
+        api._load()
+
+
 class Engine:
     def __init__(self, headroom):
         self.checkpoint_headroom = headroom
