@@ -89,13 +89,9 @@ def get_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
     # error included, goes the long way below, in DynamoDB's order of checks.
     t = model.tables.get(request["TableName"])
     if t is not None and _GET_EXPRESSION_MEMBERS.isdisjoint(request):
-        address = fast_key_address(t, request["Key"])
-        if address is not None:
-            item = model.items.get(t, address[0], address[1])
-            fast: Dict[str, Any] = {} if item is None else {"Item": item}
-            if _wants_capacity(request):
-                units = read_units(size.item_size(item) if item else 0, bool(request.get("ConsistentRead")))
-                fast["ConsumedCapacity"] = consumed(request, t.name, units, read=True)
+        fast = _get_by_fast_key(model, t, request["Key"])
+        if fast is not None:
+            _get_capacity(request, t, fast.get("Item"), fast)
             return fast
     key = validate_item(request["Key"])
     exprs = Expressions(request)
@@ -108,21 +104,30 @@ def get_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
     out: Dict[str, Any] = {}
     if item is not None:
         out["Item"] = projection.apply(item) if projection is not None else item
+    _get_capacity(request, t, item, out)
+    return out
+
+
+def _get_by_fast_key(model, t, key: Any) -> Optional[Dict[str, Any]]:
+    """GetItem's answer (without ConsumedCapacity) for a Key model.items.fast_key_address vouches for; None
+    for any other Key (the caller takes the checking path)."""
+    address = fast_key_address(t, key)
+    if address is None:
+        return None
+    item = model.items.get(t, address[0], address[1])
+    return {} if item is None else {"Item": item}
+
+
+def _get_capacity(request: Dict[str, Any], t, item: Optional[Dict[str, Any]], out: Dict[str, Any]) -> None:
+    """ConsumedCapacity of a GetItem that read `item` (None: nothing found), when the request asks for it."""
     if _wants_capacity(request):
         units = read_units(size.item_size(item) if item else 0, bool(request.get("ConsistentRead")))
         out["ConsumedCapacity"] = consumed(request, t.name, units, read=True)
-    return out
 
 
 # The members a GetItem shortcut takes (with ConsistentRead a bool: its shape).
 _GET_SHORTCUT_MEMBERS = frozenset(("TableName", "Key", "ConsistentRead"))
 MAX_ATTRIBUTE_NAME = 65535      # the AttributeName shape's max: beyond it the shape check answers
-
-
-def _named_table(model, request: Dict[str, Any]):
-    """The table a shortcut's TableName names by its name (an existing table's name passes its shape)."""
-    name = request.get("TableName")
-    return model.tables.get(name) if type(name) is str else None
 
 
 @shortcut("GetItem")
@@ -134,14 +139,9 @@ def get_item_shortcut(model, request: Dict[str, Any]) -> Optional[Dict[str, Any]
     consistent = request.get("ConsistentRead")
     if consistent is not None and type(consistent) is not bool:
         return None
-    t = _named_table(model, request)
-    if t is None:
-        return None
-    address = fast_key_address(t, request.get("Key"))
-    if address is None:
-        return None
-    item = model.items.get(t, address[0], address[1])
-    return {} if item is None else {"Item": item}
+    name = request.get("TableName")
+    t = model.tables.get(name) if type(name) is str else None   # (an existing table's name passes its shape)
+    return None if t is None else _get_by_fast_key(model, t, request.get("Key"))
 
 
 @shortcut("PutItem")
