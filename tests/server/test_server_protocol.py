@@ -360,6 +360,24 @@ def test_loads_answers_as_the_json_reference_path_does(body, monkeypatch):
     assert repr(fast) == repr(ref)
 
 
+def test_loads_precheck_finds_long_digit_runs_and_counts_brackets():
+    """loads' one-pass pre-check (a translate) decides exactly what a [0-9]{19} search and counting "[" and
+    "{" decide: which bodies orjson may parse."""
+    import random
+    import re
+
+    from pyddb.server import protocol
+
+    long_number = re.compile(rb"[0-9]{19}")
+    rnd = random.Random(5)
+    bodies = [bytes(rnd.choice(b'0123456789[{}]"a: \xff\x00') for _ in range(rnd.randrange(80)))
+              for _ in range(3000)] + [b"1" * 18, b"1" * 19, b"x" + b"0" * 19 + b"x", b"9" * 18 + b"a" + b"9"]
+    for body in bodies:
+        image = body.translate(protocol._PRECHECK)
+        assert (protocol._DIGIT_RUN in image) == (long_number.search(body) is not None), body
+        assert image.count(b"[") == body.count(b"[") + body.count(b"{"), body
+
+
 @pytest.mark.parametrize("obj", [
     {"a": b"\x00\xff", "b": bytearray(b"x"), "n": [1, 2.5, 2 ** 70, -(2 ** 64)], "s": "\u2028é\U0001F600"},
     {"lone": "\ud800x"}, {1: "non-string key"}, {"set": frozenset()}, {"t": (1, "x")},

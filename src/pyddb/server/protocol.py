@@ -140,7 +140,12 @@ _ascii_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, chec
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 ORJSON_MAX_BRACKETS = 500                  # far below json's recursion limit (sys.getrecursionlimit())
-_LONG_NUMBER = re.compile(rb"[0-9]{19}")   # orjson reads integers past 64 bits as floats: leave them to json
+# loads' pre-check in one pass: digits -> "0", brackets ("[", "{") -> "[", every other byte -> " "; then a body
+# has a run of 19+ digits (an integer orjson would read past 64 bits as a float: left to json) iff _DIGIT_RUN
+# is in its image, and its bracket count is the image's count of "[". (A regex search for [0-9]{19} costs
+# ~2.3 us on a 250-byte PutItem body, this ~0.4 us.)
+_PRECHECK = bytes(48 if 48 <= c <= 57 else 91 if c in (91, 123) else 32 for c in range(256))
+_DIGIT_RUN = b"0" * 19
 
 try:                                        # a dependency; json alone gives the same answers, more slowly
     import orjson as _orjson
@@ -163,12 +168,13 @@ def loads(body: bytes) -> Any:
     as a float), is decided by the json path below, which is the reference. So is a body with more than
     ORJSON_MAX_BRACKETS brackets: it may nest deeper than json's recursion limit, which orjson (depending on
     its version) accepts; fewer cannot, and such a body parses alike either way."""
-    if (_orjson is not None and body.count(b"[") + body.count(b"{") <= ORJSON_MAX_BRACKETS
-            and not _LONG_NUMBER.search(body)):
-        try:
-            return _orjson_loads(body)
-        except ValueError:                          # orjson.JSONDecodeError; decided below
-            pass
+    if _orjson is not None:
+        image = body.translate(_PRECHECK)
+        if image.count(b"[") <= ORJSON_MAX_BRACKETS and _DIGIT_RUN not in image:
+            try:
+                return _orjson_loads(body)
+            except ValueError:                      # orjson.JSONDecodeError; decided below
+                pass
     try:
         data = _decoder.decode(body.decode("utf-8"))
         if _SURROGATE_ESCAPE.search(body):          # rare: only then look for an unpaired one
