@@ -7,6 +7,7 @@ from typing import Any, Callable, Dict, Iterable, Optional, Set
 from pyddb import expressions as ex
 from pyddb.errors import ValidationException
 from pyddb.expressions import ast
+from pyddb.expressions.cache import ParseCache
 from pyddb.expressions.evaluate import compile_condition
 from pyddb.model import legacy
 from pyddb.types import attrvalue, size
@@ -31,16 +32,42 @@ def validate_item_sized(item: Dict[str, Any]):
 
 def validate_values(values: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
     """ExpressionAttributeValues: each value validated; DynamoDB wraps the inner text."""
+    return _validate_values_typed(values)[0]
+
+
+def _validate_values_typed(values):
+    """(validate_values(values), its placeholders and their types: (":a", "N", ":b", "S", ...))."""
     if not values:
-        return values
+        return values, ()
     out = {}
+    typed = []
     for k, v in values.items():
         try:
-            out[k] = attrvalue.validate(v)
+            out[k] = av = attrvalue.validate(v)
         except InvalidValue as e:
             raise ValidationException("ExpressionAttributeValues contains invalid value: %s for key %s"
                                       % (e.message, k)) from None
-    return out
+        typed.append(k)
+        typed.append(next(iter(av)))
+    return out, tuple(typed)
+
+
+# RESOLVED EXPRESSIONS (R1-R3). Resolving an expression (resolve.py: placeholders, operand types, paths) is
+# most of an UpdateItem's expression cost, and its outcome depends on the expression's text, the request's
+# ExpressionAttributeNames, and the placeholders and *types* of its ExpressionAttributeValues; not on the
+# values themselves, which a resolved tree reads per request (evaluate.literal: every Literal keeps its
+# placeholder). So a successful resolution is kept under (kind, text, names, placeholders and types):
+#   (R1) only successes are kept, and only when no check looked at a value itself (Resolver.value_checked:
+#        attribute_type's type name, BETWEEN's bounds); everything else is decided by the key.
+#   (R2) a kept result is never changed: it is compiled (conditions) or bound (UpdatePlan.bind) to each
+#        request's own validated values.
+#   (R3) the placeholders an expression used are kept with it and marked used again on each hit, so the
+#        unused-placeholder check (across all of a request's expressions) sees what resolving would have.
+RESOLVED = ParseCache(4096)
+
+
+def _nested_of_paths(plan) -> Set[str]:
+    return {p[0] for p in plan.paths if len(p) > 1}
 
 
 class Expressions:
@@ -52,17 +79,40 @@ class Expressions:
 
     def __init__(self, request: Dict[str, Any]):
         self.request = request
-        self.resolver = ex.Resolver(request.get("ExpressionAttributeNames"),
-                                    validate_values(request.get("ExpressionAttributeValues")))
+        names = request.get("ExpressionAttributeNames")
+        values, typed = _validate_values_typed(request.get("ExpressionAttributeValues"))
+        self.resolver = ex.Resolver(names, values)
+        self._placeholders = (tuple(names.items()) if names else None, typed)
         self.nested: Dict[str, Set[str]] = {}
         self.legacy_update = False
+
+    def _resolved(self, kind: str, text: str, resolve: Callable[[Any], Any], nested: Callable[[Any], Set[str]]):
+        """(resolve(resolver), nested(that)) for expression `text` of this request, through RESOLVED (R1-R3)."""
+        key = (kind, text, self._placeholders)
+        r = self.resolver
+        entry = RESOLVED.lookup(key)
+        if entry is not None:
+            result, names, used_names, used_values = entry
+            for k in used_names:
+                r.used_names[k] = True
+            for k in used_values:
+                r.used_values[k] = True
+            return result, names
+        own = ex.Resolver(r.names, r.values)
+        result = resolve(own)
+        names = frozenset(nested(result))
+        r.used_names.update(own.used_names)
+        r.used_values.update(own.used_values)
+        if not own.value_checked:
+            RESOLVED.store(key, (result, names, tuple(own.used_names), tuple(own.used_values)))
+        return result, names
 
     def condition(self, kind: str = "ConditionExpression") -> Optional[Callable[[Dict], bool]]:
         text = self.request.get(kind)
         if text is not None:
-            tree = self.resolver.condition_tree(ex.parse_condition(text, kind))
-            self.nested["condition"] = nested_names(tree)
-            return compile_condition(tree)
+            tree, self.nested["condition"] = self._resolved(
+                kind, text, lambda r: r.condition_tree(ex.parse_condition(text, kind)), nested_names)
+            return compile_condition(tree, self.resolver.values)
         if kind == "ConditionExpression":
             expected = self.request.get("Expected")
             if expected:
@@ -74,9 +124,10 @@ class Expressions:
     def filter(self, legacy_param: str) -> Optional[Callable[[Dict], bool]]:
         text = self.request.get("FilterExpression")
         if text is not None:
-            tree = self.resolver.condition_tree(ex.parse_condition(text, "FilterExpression"))
-            self.nested["filter"] = nested_names(tree)
-            return compile_condition(tree)
+            tree, self.nested["filter"] = self._resolved(
+                "FilterExpression", text, lambda r: r.condition_tree(ex.parse_condition(text, "FilterExpression")),
+                nested_names)
+            return compile_condition(tree, self.resolver.values)
         conditions = self.request.get(legacy_param)
         if conditions:
             text, names, values = legacy.filter_conditions(conditions,
@@ -87,8 +138,8 @@ class Expressions:
     def projection(self):
         text = self.request.get("ProjectionExpression")
         if text is not None:
-            plan = self.resolver.projection(ex.parse_projection(text))
-            self.nested["projection"] = {p[0] for p in plan.paths if len(p) > 1}
+            plan, self.nested["projection"] = self._resolved(
+                "ProjectionExpression", text, lambda r: r.projection(ex.parse_projection(text)), _nested_of_paths)
             return plan
         if self.request.get("AttributesToGet"):
             text, names, _ = legacy.attributes_to_get(self.request["AttributesToGet"])
@@ -98,9 +149,9 @@ class Expressions:
     def update(self):
         text = self.request.get("UpdateExpression")
         if text is not None:
-            plan = self.resolver.update(ex.parse_update(text))
-            self.nested["update"] = nested_names(plan)
-            return plan
+            plan, self.nested["update"] = self._resolved(
+                "UpdateExpression", text, lambda r: r.update(ex.parse_update(text)), nested_names)
+            return plan.bind(self.resolver.values)
         if self.request.get("AttributeUpdates"):
             text, names, values = legacy.attribute_updates(self.request["AttributeUpdates"])
             if not text:

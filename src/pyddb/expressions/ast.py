@@ -21,8 +21,8 @@ PROJECTION
     Projection(paths)
 Every top-level result is wrapped as Parsed(kind, text, root) so errors can name the expression kind.
 """
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Optional
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,12 @@ class Value:
 
 @dataclass(frozen=True)
 class Literal:
-    """A resolved value: the wire AttributeValue dict (never mutated)."""
+    """A resolved value: the wire AttributeValue dict (never mutated), and the placeholder it came from (`ref`,
+    None when no request's ExpressionAttributeValues gave it). A resolved tree kept for later requests
+    (api/common.py, the resolution cache) is evaluated against each request's own values: the value of a
+    Literal with a ref is `values[ref]` of the values the evaluation is given, `av` only without them."""
     av: Any
+    ref: Optional[str] = field(default=None, compare=False)
 
     def __hash__(self):  # AttributeValues are dicts; identity is enough for a resolved tree
         return id(self)

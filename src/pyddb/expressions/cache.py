@@ -1,4 +1,4 @@
-"""An LRU of parse results keyed by (kind, text).
+"""An LRU of parse results keyed by (kind, text); the same LRU keeps resolved expressions (lookup/store).
 
 Parsing depends on nothing but the expression kind and text, so the result (a tree, or the validation error
 DynamoDB gives for that text) is cached. Names and values are substituted per request by resolve.py.
@@ -51,6 +51,25 @@ class ParseCache:
         if ok:
             return value
         raise msg.ValidationException(value)  # (C2)
+
+    def lookup(self, key):
+        """The value store() kept under key, or None. (For results that are never failures: C2 is the
+        caller's; C1 holds for whatever is stored.)"""
+        value = self._data.get(key)
+        if value is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+        return value
+
+    def store(self, key, value) -> None:
+        with self._lock:
+            self._data[key] = value
+            if len(self._data) > self.maxsize:
+                self._data.popitem(last=False)
 
     def clear(self):
         with self._lock:

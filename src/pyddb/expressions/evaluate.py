@@ -153,12 +153,20 @@ def _begins_with(a, b) -> bool:
     return False
 
 
+def literal(node, env):
+    """A Literal's value: the request's own (`env`, its validated ExpressionAttributeValues) when given."""
+    ref = node.ref
+    if env is None or ref is None:
+        return node.av
+    return env[ref]
+
+
 # --- compiling conditions --------------------------------------------------------------------------------
-def _operand(node):
+def _operand(node, env):
     """Resolved operand -> function item -> AttributeValue or None."""
     cls = type(node)
     if cls is ast.Literal:
-        av = node.av
+        av = literal(node, env)
         return lambda item: av
     if cls is ast.Path:
         path = node.elements
@@ -167,7 +175,7 @@ def _operand(node):
             return lambda item: item.get(name)
         return lambda item: get_path(item, path)
     if cls is ast.Call and node.name == "size":
-        inner = _operand(node.args[0])
+        inner = _operand(node.args[0], env)
         return lambda item: _size(inner(item))
     raise TypeError(f"not an operand: {node!r}")  # pragma: no cover
 
@@ -229,51 +237,51 @@ def _compare_path_literal(op, path, av):
     return test
 
 
-def compile_condition(node):
-    """Resolved condition tree -> function item -> bool."""
+def compile_condition(node, env=None):
+    """Resolved condition tree -> function item -> bool. `env`: the values its Literals take (see literal())."""
     cls = type(node)
     if cls is ast.Compare:
         if type(node.left) is ast.Path and type(node.right) is ast.Literal:
-            fast = _compare_path_literal(node.op, node.left.elements, node.right.av)
+            fast = _compare_path_literal(node.op, node.left.elements, literal(node.right, env))
             if fast is not None:
                 return fast
-        return _compare(node.op, _operand(node.left), _operand(node.right))
+        return _compare(node.op, _operand(node.left, env), _operand(node.right, env))
     if cls is ast.And:
-        parts = tuple(compile_condition(c) for c in node.operands)
+        parts = tuple(compile_condition(c, env) for c in node.operands)
         if len(parts) == 2:
             p, q = parts
             return lambda item: p(item) and q(item)
         return lambda item: all(p(item) for p in parts)
     if cls is ast.Or:
-        parts = tuple(compile_condition(c) for c in node.operands)
+        parts = tuple(compile_condition(c, env) for c in node.operands)
         if len(parts) == 2:
             p, q = parts
             return lambda item: p(item) or q(item)
         return lambda item: any(p(item) for p in parts)
     if cls is ast.Not:
-        inner = compile_condition(node.operand)
+        inner = compile_condition(node.operand, env)
         if node.count % 2:
             return lambda item: not inner(item)
         return lambda item: bool(inner(item))
     if cls is ast.Between:
-        f = _operand(node.operand)
-        ge = _compare(">=", f, _operand(node.low))
-        le = _compare("<=", f, _operand(node.high))
+        f = _operand(node.operand, env)
+        ge = _compare(">=", f, _operand(node.low, env))
+        le = _compare("<=", f, _operand(node.high, env))
         return lambda item: le(item) and ge(item)
     if cls is ast.In:
-        f = _operand(node.operand)
-        choices = tuple(_operand(c) for c in node.choices)
+        f = _operand(node.operand, env)
+        choices = tuple(_operand(c, env) for c in node.choices)
         return lambda item: any(equal(f(item), c(item)) for c in choices)
     if cls is ast.Call:
         name = node.name
         if name in ("attribute_exists", "attribute_not_exists"):
-            f = _operand(node.args[0])
+            f = _operand(node.args[0], env)
             if name == "attribute_exists":
                 return lambda item: f(item) is not None
             return lambda item: f(item) is None
-        f, g = _operand(node.args[0]), _operand(node.args[1])
+        f, g = _operand(node.args[0], env), _operand(node.args[1], env)
         if name == "attribute_type":
-            wanted = node.args[1].av["S"]
+            wanted = literal(node.args[1], env)["S"]
 
             def attribute_type(item):
                 v = f(item)
@@ -304,16 +312,16 @@ def _check_operands(a, b, t):
             _fail(msg.INCORRECT_DATA_TYPE)
 
 
-def _value(node, item):
+def _value(node, item, env):
     """Evaluate a SET operand against the old item ([LOCAL] executeOperator; None = missing)."""
     cls = type(node)
     if cls is ast.Literal:
-        return node.av
+        return literal(node, env)
     if cls is ast.Path:
         return get_path(item, node.elements)
     if cls is ast.Arith:
-        a = _value(node.left, item)
-        b = _value(node.right, item)
+        a = _value(node.left, item, env)
+        b = _value(node.right, item, env)
         _check_operands(a, b, "N")
         try:
             if node.op == "+":
@@ -323,14 +331,14 @@ def _value(node, item):
             raise msg.ValidationException(e.message) from None
     if cls is ast.Call:
         if node.name == "if_not_exists":
-            first = _value(node.args[0], item)
-            second = _value(node.args[1], item)
+            first = _value(node.args[0], item, env)
+            second = _value(node.args[1], item, env)
             if second is None:
                 _fail(msg.ATTRIBUTE_NOT_FOUND)
             return second if first is None else first
         # list_append
-        a = _value(node.args[0], item)
-        b = _value(node.args[1], item)
+        a = _value(node.args[0], item, env)
+        b = _value(node.args[1], item, env)
         _check_operands(a, b, "L")
         return {"L": list(a["L"]) + list(b["L"])}
     raise TypeError(f"not an update operand: {node!r}")  # pragma: no cover
@@ -340,17 +348,17 @@ def _set_key(t, x):
     return _num(x) if t == "NS" else (bytes(x) if t == "BS" else x)
 
 
-def _leaf(action, old, item):
+def _leaf(action, old, item, env):
     """The new value at an action's path (None = absent)."""
     cls = type(action)
     if cls is ast.SetAction:
-        v = _value(action.value, item)
+        v = _value(action.value, item, env)
         if v is None:
             _fail(msg.ATTRIBUTE_NOT_FOUND)
         return v
     if cls is ast.RemoveAction:
         return None
-    operand = action.value.av
+    operand = literal(action.value, env)
     if cls is ast.AddAction:
         if old is None:
             return operand
@@ -381,7 +389,7 @@ def _leaf(action, old, item):
     return {t: kept} if kept else None
 
 
-def _apply_map(node, doc, actions, item):
+def _apply_map(node, doc, actions, item, env):
     out = dict(doc)
     for key, child in node.items():
         if type(key) is not str:
@@ -390,9 +398,9 @@ def _apply_map(node, doc, actions, item):
             sub = doc.get(key)
             if sub is None:
                 _fail(msg.INVALID_FOR_UPDATE)
-            out[key] = _apply_inner(child, sub, actions, item)
+            out[key] = _apply_inner(child, sub, actions, item, env)
         else:
-            v = _leaf(actions[child], doc.get(key), item)
+            v = _leaf(actions[child], doc.get(key), item, env)
             if v is None:
                 out.pop(key, None)
             else:
@@ -400,9 +408,9 @@ def _apply_map(node, doc, actions, item):
     return out
 
 
-def _apply_inner(node, av, actions, item):
+def _apply_inner(node, av, actions, item, env):
     if "M" in av:
-        return {"M": _apply_map(node, av["M"], actions, item)}
+        return {"M": _apply_map(node, av["M"], actions, item, env)}
     lst = av.get("L")
     if lst is None:
         _fail(msg.INVALID_FOR_UPDATE)
@@ -415,9 +423,9 @@ def _apply_inner(node, av, actions, item):
         if type(child) is dict:
             if old is None:
                 _fail(msg.INVALID_FOR_UPDATE)
-            entries[index] = _apply_inner(child, old, actions, item)
+            entries[index] = _apply_inner(child, old, actions, item, env)
         else:
-            v = _leaf(actions[child], old, item)
+            v = _leaf(actions[child], old, item, env)
             if v is None:
                 entries.pop(index, None)
             else:
@@ -482,13 +490,19 @@ class ProjectionPlan:
 class UpdatePlan:
     """A resolved UpdateExpression. `apply(item)` returns the new item (the input is not changed; an error
     is raised before anything is produced). `paths` are the actions' resolved paths in text order;
-    `project(item)` projects an item onto them (ReturnValues UPDATED_OLD / UPDATED_NEW)."""
+    `project(item)` projects an item onto them (ReturnValues UPDATED_OLD / UPDATED_NEW). `values`: the
+    request's validated ExpressionAttributeValues its Literals take (literal()); `bind(values)` is the same
+    plan for another request whose values have the same placeholders and types."""
 
-    __slots__ = ("actions", "tree")
+    __slots__ = ("actions", "tree", "values")
 
-    def __init__(self, actions, tree):
+    def __init__(self, actions, tree, values=None):
         self.actions = actions
         self.tree = tree
+        self.values = values
+
+    def bind(self, values):
+        return UpdatePlan(self.actions, self.tree, values)
 
     @property
     def paths(self):
@@ -499,7 +513,7 @@ class UpdatePlan:
         return tuple(self.tree)
 
     def apply(self, item: dict) -> dict:
-        return _apply_map(self.tree, item, self.actions, item)
+        return _apply_map(self.tree, item, self.actions, item, self.values)
 
     __call__ = apply
 

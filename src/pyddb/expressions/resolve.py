@@ -91,7 +91,7 @@ def _order_key(av):
 class Resolver:
     """One request's placeholders. Use each expression once through it, then call check_unused()."""
 
-    __slots__ = ("_kind", "_ops", "names", "used_names", "used_values", "values")
+    __slots__ = ("_kind", "_ops", "names", "used_names", "used_values", "values", "value_checked")
 
     def __init__(self, names=None, values=None):
         self.names = names or {}
@@ -100,6 +100,9 @@ class Resolver:
         self.used_values = {}
         self._kind = ""
         self._ops = 0
+        # True once a check looked at a value itself, not only its type (attribute_type's type name, the
+        # BETWEEN bounds' order): the result then holds for these values only (api/common.py's cache).
+        self.value_checked = False
 
     # --- errors --------------------------------------------------------------------------------------
     def _fail(self, message):
@@ -137,7 +140,7 @@ class Resolver:
         av = self.values.get(node.ref)
         if av is None:
             self._fail(msg.UNDEFINED_VALUE.format(value=node.ref))
-        return ast.Literal(av)
+        return ast.Literal(av, node.ref)
 
     # --- conditions and operands (one post-order walk) -----------------------------------------------
     def _count(self, n=1):
@@ -225,6 +228,7 @@ class Resolver:
             if type(operands[0]) is not ast.Path:
                 self._fail(msg.REQUIRES_PATH.format(name=name))
         elif name == "attribute_type":
+            self.value_checked = True
             t = operands[1]
             if type(t) is not ast.Literal or av_type(t.av) != "S":
                 self._fail(msg.OPERAND_TYPE.format(name=name, type=self._types_text(self._returns(t))))
@@ -233,6 +237,7 @@ class Resolver:
         elif name == "BETWEEN":
             low, high = operands[1], operands[2]
             if type(low) is ast.Literal and type(high) is ast.Literal:
+                self.value_checked = True
                 texts = {"low": _av_text(low.av), "high": _av_text(high.av)}
                 if av_type(low.av) != av_type(high.av):
                     self._fail(msg.BETWEEN_TYPES.format(**texts))
@@ -254,7 +259,7 @@ class Resolver:
 
     def condition(self, parsed: ast.Parsed):
         """A ConditionExpression/FilterExpression -> a function item -> bool."""
-        return compile_condition(self.condition_tree(parsed))
+        return compile_condition(self.condition_tree(parsed), self.values)
 
     def projection(self, parsed: ast.Parsed) -> ProjectionPlan:
         self._begin(parsed)
@@ -290,7 +295,7 @@ class Resolver:
                     self._fail(msg.ADD_DELETE_OPERAND_TYPE.format(action=word, type=_TYPE_NAMES.get(t, t),
                                                                   type_set=type_set))
                 resolved[i] = cls(ast.Path(paths[i]), literal)
-        return UpdatePlan(tuple(resolved), trie)
+        return UpdatePlan(tuple(resolved), trie, self.values)
 
     def _insert(self, trie, path, leaf):
         """Add a path to the path tree, refusing overlaps and conflicts ([LOCAL] buildProjTreeInternal)."""

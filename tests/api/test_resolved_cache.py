@@ -1,0 +1,183 @@
+"""Requests that repeat an expression with other values, other types or other names (api/common.py keeps
+resolved expressions under their text, names and value placeholders and types: R1-R3).
+
+Each request here must behave as if it were the first of its kind: its own values are used, a value of
+another type is judged again, a check on a value itself (attribute_type's type name, BETWEEN's bounds) is
+made for every request, and the unused-placeholder check counts only what this request's expressions use.
+The texts are DynamoDB's (expressions/messages.py). Everything is in DynamoDB's terms, so the same tests
+run over HTTP, where the server process keeps the resolved expressions.
+"""
+
+import pytest
+
+from pyddb.client_errors import ClientError
+
+TABLE = "resolved_cache"
+
+
+@pytest.fixture
+def table(ddb):
+    ddb.create_table(TableName=TABLE, AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST")
+    ddb.put_item(TableName=TABLE, Item={"pk": {"S": "a"}, "n": {"N": "10"}, "s": {"S": "x"},
+                                        "m": {"M": {"k": {"N": "1"}}}})
+    return TABLE
+
+
+def fails(call, **request):
+    with pytest.raises(ClientError) as info:
+        call(**request)
+    err = info.value.response["Error"]
+    return err["Code"], err["Message"]
+
+
+def item(ddb):
+    return ddb.get_item(TableName=TABLE, Key={"pk": {"S": "a"}}, ConsistentRead=True)["Item"]
+
+
+def test_each_request_applies_its_own_values(ddb, table):
+    for step, expected in (("1", "11"), ("5", "16"), ("-20", "-4")):
+        out = ddb.update_item(TableName=TABLE, Key={"pk": {"S": "a"}},
+                              UpdateExpression="SET n = n + :d, s = :s",
+                              ExpressionAttributeValues={":d": {"N": step}, ":s": {"S": "v" + step}},
+                              ReturnValues="UPDATED_NEW")
+        assert out["Attributes"] == {"n": {"N": expected}, "s": {"S": "v" + step}}
+    assert item(ddb)["n"] == {"N": "-4"}
+
+
+def test_add_and_delete_take_each_requests_values(ddb, table):
+    for tags in (["red"], ["green", "blue"]):
+        ddb.update_item(TableName=TABLE, Key={"pk": {"S": "a"}}, UpdateExpression="ADD tags :t",
+                        ExpressionAttributeValues={":t": {"SS": tags}})
+    assert sorted(item(ddb)["tags"]["SS"]) == ["blue", "green", "red"]
+    ddb.update_item(TableName=TABLE, Key={"pk": {"S": "a"}}, UpdateExpression="DELETE tags :t",
+                    ExpressionAttributeValues={":t": {"SS": ["green"]}})
+    ddb.update_item(TableName=TABLE, Key={"pk": {"S": "a"}}, UpdateExpression="DELETE tags :t",
+                    ExpressionAttributeValues={":t": {"SS": ["red"]}})
+    assert item(ddb)["tags"] == {"SS": ["blue"]}
+
+
+def test_a_value_of_another_type_is_judged_again(ddb, table):
+    request = dict(TableName=TABLE, Key={"pk": {"S": "a"}}, UpdateExpression="SET n = n + :d")
+    ddb.update_item(ExpressionAttributeValues={":d": {"N": "1"}}, **request)
+    assert fails(ddb.update_item, ExpressionAttributeValues={":d": {"S": "1"}}, **request) == (
+        "ValidationException",
+        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: +, "
+        "operand type: S")
+    ddb.update_item(ExpressionAttributeValues={":d": {"N": "2"}}, **request)
+    assert item(ddb)["n"] == {"N": "13"}
+    request = dict(TableName=TABLE, Key={"pk": {"S": "a"}}, UpdateExpression="ADD n :d")
+    ddb.update_item(ExpressionAttributeValues={":d": {"N": "1"}}, **request)
+    assert fails(ddb.update_item, ExpressionAttributeValues={":d": {"S": "1"}}, **request) == (
+        "ValidationException",
+        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, "
+        "operand type: STRING, typeSet: ALLOWED_FOR_ADD_OPERAND")
+
+
+def test_conditions_take_each_requests_values(ddb, table):
+    request = dict(TableName=TABLE, Key={"pk": {"S": "a"}}, UpdateExpression="SET s = :new",
+                   ConditionExpression="s = :old AND n < :most")
+    ddb.update_item(ExpressionAttributeValues={":old": {"S": "x"}, ":new": {"S": "y"}, ":most": {"N": "11"}},
+                    **request)
+    code, _ = fails(ddb.update_item, **request,
+                    ExpressionAttributeValues={":old": {"S": "x"}, ":new": {"S": "z"}, ":most": {"N": "11"}})
+    assert code == "ConditionalCheckFailedException"
+    code, _ = fails(ddb.update_item, **request,
+                    ExpressionAttributeValues={":old": {"S": "y"}, ":new": {"S": "z"}, ":most": {"N": "10"}})
+    assert code == "ConditionalCheckFailedException"
+    ddb.update_item(ExpressionAttributeValues={":old": {"S": "y"}, ":new": {"S": "z"}, ":most": {"N": "10.5"}},
+                    **request)
+    assert item(ddb)["s"] == {"S": "z"}
+
+
+def test_a_check_on_the_value_itself_is_made_for_every_request(ddb, table):
+    request = dict(TableName=TABLE, Key={"pk": {"S": "a"}}, UpdateExpression="SET s = :new",
+                   ConditionExpression="attribute_type(n, :t)")
+    ddb.update_item(ExpressionAttributeValues={":t": {"S": "N"}, ":new": {"S": "1"}}, **request)
+    assert fails(ddb.update_item, ExpressionAttributeValues={":t": {"S": "XN"}, ":new": {"S": "2"}},
+                 **request) == (
+        "ValidationException",
+        "Invalid ConditionExpression: Invalid attribute type name found; type: XN, valid types: "
+        "{S,SS,N,NS,B,BS,BOOL,NULL,L,M}")
+    code, _ = fails(ddb.update_item, ExpressionAttributeValues={":t": {"S": "S"}, ":new": {"S": "3"}}, **request)
+    assert code == "ConditionalCheckFailedException"
+    request = dict(TableName=TABLE, Key={"pk": {"S": "a"}}, UpdateExpression="SET s = :new",
+                   ConditionExpression="n BETWEEN :lo AND :hi")
+    ddb.update_item(ExpressionAttributeValues={":lo": {"N": "1"}, ":hi": {"N": "20"}, ":new": {"S": "4"}},
+                    **request)
+    assert fails(ddb.update_item, ExpressionAttributeValues={":lo": {"N": "20"}, ":hi": {"N": "1"},
+                                                             ":new": {"S": "5"}}, **request) == (
+        "ValidationException",
+        "Invalid ConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to "
+        "lower bound; lower bound operand: AttributeValue: {N:20}, upper bound operand: AttributeValue: {N:1}")
+    assert item(ddb)["s"] == {"S": "4"}
+
+
+def test_unused_placeholders_are_judged_per_request(ddb, table):
+    base = dict(TableName=TABLE, Key={"pk": {"S": "a"}}, UpdateExpression="SET s = :v")
+    values = {":v": {"S": "1"}, ":x": {"S": "x"}}
+    # the update uses :v, the condition :x: nothing unused
+    ddb.update_item(ConditionExpression="s = :x", ExpressionAttributeValues=values, **base)
+    # the same update again (same placeholders and types), but no expression uses :x now
+    assert fails(ddb.update_item, ConditionExpression="attribute_exists(s)", ExpressionAttributeValues=values,
+                 **base) == ("ValidationException",
+                             "Value provided in ExpressionAttributeValues unused in expressions: keys: {:x}")
+    # and :v still counts as used by the update
+    ddb.update_item(ConditionExpression="attribute_exists(s)", ExpressionAttributeValues={":v": {"S": "2"}},
+                    **base)
+    names = dict(TableName=TABLE, Key={"pk": {"S": "a"}}, UpdateExpression="SET #a = :v")
+    ddb.update_item(ExpressionAttributeNames={"#a": "s", "#b": "n"}, ConditionExpression="#b > :v0",
+                    ExpressionAttributeValues={":v": {"S": "3"}, ":v0": {"N": "0"}}, **names)
+    assert fails(ddb.update_item, ExpressionAttributeNames={"#a": "s", "#b": "n"},
+                 ExpressionAttributeValues={":v": {"S": "4"}}, **names) == (
+        "ValidationException", "Value provided in ExpressionAttributeNames unused in expressions: keys: {#b}")
+    assert item(ddb)["s"] == {"S": "3"}
+
+
+def test_names_are_part_of_what_is_kept(ddb, table):
+    request = dict(TableName=TABLE, Key={"pk": {"S": "a"}}, UpdateExpression="SET #a = :v",
+                   ExpressionAttributeValues={":v": {"S": "new"}})
+    ddb.update_item(ExpressionAttributeNames={"#a": "s"}, **request)
+    ddb.update_item(ExpressionAttributeNames={"#a": "other"}, **request)
+    got = item(ddb)
+    assert got["s"] == {"S": "new"} and got["other"] == {"S": "new"}
+    assert fails(ddb.update_item, ExpressionAttributeNames={"#a": "pk"}, **request) == (
+        "ValidationException",
+        "One or more parameter values were invalid: Cannot update attribute pk. This attribute is part of the key")
+    nested = dict(TableName=TABLE, Key={"pk": {"S": "a"}}, UpdateExpression="SET s = :v",
+                  ConditionExpression="attribute_exists(#a.k)", ExpressionAttributeValues={":v": {"S": "n"}})
+    ddb.update_item(ExpressionAttributeNames={"#a": "m"}, **nested)
+    assert item(ddb)["s"] == {"S": "n"}
+    assert fails(ddb.update_item, ExpressionAttributeNames={"#a": "pk"}, **nested) == (
+        "ValidationException", "Key attributes must be scalars; list random access '[]' and map lookup '.' are "
+                               "not allowed: Key: pk")
+
+
+def test_filters_and_projections_take_each_requests_values(ddb, table):
+    for i in range(5):
+        ddb.put_item(TableName=TABLE, Item={"pk": {"S": "k%d" % i}, "n": {"N": str(i)}, "s": {"S": "s%d" % i}})
+    for bound, expected in (("2", {"k3", "k4", "a"}), ("3", {"k4", "a"}), ("9", {"a"})):
+        out = ddb.scan(TableName=TABLE, FilterExpression="n > :b", ExpressionAttributeValues={":b": {"N": bound}},
+                       ProjectionExpression="pk, #x", ExpressionAttributeNames={"#x": "s"})
+        assert {i["pk"]["S"] for i in out["Items"]} == expected
+        assert all(set(i) <= {"pk", "s"} for i in out["Items"])
+    got = ddb.get_item(TableName=TABLE, Key={"pk": {"S": "k1"}}, ProjectionExpression="pk, #x",
+                       ExpressionAttributeNames={"#x": "n"})["Item"]
+    assert got == {"pk": {"S": "k1"}, "n": {"N": "1"}}
+
+
+def test_repeated_requests_use_the_kept_resolution(tmp_path):
+    """In process: the second request of a kind resolves nothing (so the tests above do test the kept path)."""
+    import pyddb
+    from pyddb.api import common
+
+    with pyddb.connect(str(tmp_path / "db")) as c:
+        c.create_table(TableName=TABLE, AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                       KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST")
+        request = dict(TableName=TABLE, Key={"pk": {"S": "z"}}, UpdateExpression="SET q = :q + :one",
+                       ConditionExpression="attribute_not_exists(q) OR q < :q")
+        c.update_item(ExpressionAttributeValues={":q": {"N": "1"}, ":one": {"N": "1"}}, **request)
+        hits = common.RESOLVED.hits
+        c.update_item(ExpressionAttributeValues={":q": {"N": "7"}, ":one": {"N": "1"}}, **request)
+        assert common.RESOLVED.hits == hits + 2            # the condition and the update
+        assert c.get_item(TableName=TABLE, Key={"pk": {"S": "z"}})["Item"]["q"] == {"N": "8"}
