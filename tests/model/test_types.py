@@ -607,6 +607,25 @@ def test_canonical_fast_path_agrees_with_the_parse(text):
     assert _outcome(numbers.canonical, text) == _outcome(numbers._canonical_parsed, text)
 
 
+_INTEGER_TEXT = st.integers(-(10 ** 19), 10 ** 19).map(str) | st.sampled_from(
+    ["0", "-0", "007", "1" * 18, "9" * 18, "-" + "9" * 18, "9" * 19, "1.5", "1E+2", "-", "", "\u0661"])
+
+
+@given(_INTEGER_TEXT, _INTEGER_TEXT)
+@settings(max_examples=1500, deadline=None)
+def test_integer_arithmetic_fast_path_agrees_with_decimal(a, b):
+    """add/subtract compute small plain integers with int(): the same text, or the same error, as the exact
+    Decimal path for every pair of valid N strings (and never a different answer for odd inputs)."""
+    def exact(op, x, y):
+        return numbers._arith(getattr(numbers._EXACT, op)(numbers.Decimal(x), numbers.Decimal(y)))
+    for op in ("add", "subtract"):
+        try:
+            numbers.canonical(a), numbers.canonical(b)
+        except InvalidValue:
+            continue                                    # add/subtract take valid N strings only
+        assert _outcome(lambda _: getattr(numbers, op)(a, b), None) == _outcome(lambda _: exact(op, a, b), None)
+
+
 def test_codec_falls_back_to_msgpack_without_msgspec():
     """Where msgspec cannot be installed (PyPy), the stored form is msgpack-python's, the same bytes."""
     import subprocess
