@@ -269,23 +269,52 @@ def validate_item(item) -> dict:
 def validate_item_sized(item) -> tuple:
     """validate_item and size.item_size in one walk: (the canonical copy, its size by DynamoDB's rules).
     Same checks, same order, same errors as validate_item (the common one-member values are handled inline;
-    anything unusual goes through validate()); PutItem's hot path (issue 3)."""
+    anything unusual goes through validate()); PutItem's hot path (issue 3). attrvalue.pxd gives the walk C
+    types when Cython compiles this module; the Python here is the whole definition either way."""
     if not isinstance(item, dict):
         _wrong_type("Item", item)
     out = {}
     total = 0
+    plain = True
     for name, av in item.items():
-        out[name], n = _sized(av, 1)
-        total += n
-    for name in out:
-        if type(name) is not str:
-            _wrong_type("attribute name", name)
-        total += len(name) if name.isascii() else len(name.encode("utf-8"))
+        total += _sized_into(out, name, av, 1)
+        if type(name) is str and _is_ascii(name):
+            total += len(name)
+        else:
+            plain = False
+    if not plain:                       # a name that is not a str, or not ASCII: the checks in validate_item's order
+        total = _names_size(out, total, "attribute name", 0)
     return out, total
 
 
-def _sized(av, depth):
-    """(validate(av, depth), size.value_size of it)."""
+def _names_size(m, total, what, overhead):
+    """total plus the UTF-8 size (+ overhead) of each non-ASCII name of m (the ASCII ones are counted already);
+    a name that is not a str is an error. In m's order, as validate_item checks them."""
+    for k in m:
+        if type(k) is not str:
+            _wrong_type(what, k)
+        if not k.isascii():
+            total += overhead + len(k.encode("utf-8"))
+    return total
+
+
+# the walk's constants, as C integers when compiled (attrvalue.pxd)
+_MAX_DEPTH = MAX_NESTING_DEPTH
+_N_DIGITS = numbers.MAX_DIGITS
+_N_MIN_EXPONENT = numbers.MIN_EXPONENT
+_N_MAX_EXPONENT = numbers.MAX_EXPONENT
+
+
+def _is_ascii(s):
+    return s.isascii()
+
+
+def _utf8_size(s):
+    return len(s) if s.isascii() else len(s.encode("utf-8"))
+
+
+def _sized_into(into, key, av, depth):
+    """into[key] = validate(av, depth); return size.value_size of it. `into` is the dict or list being built."""
     if type(av) is dict and len(av) == 1:
         for t, v in av.items():
             if v is None:
@@ -293,50 +322,165 @@ def _sized(av, depth):
             if t == "S":
                 if type(v) is not str:
                     _wrong_type("S", v)
-                return {"S": v}, (len(v) if v.isascii() else len(v.encode("utf-8")))
+                into[key] = {"S": v}
+                return _utf8_size(v)
             if t == "N":
-                c = _v_n(v, depth)
-                return {"N": c}, _number_size(c)
+                if type(v) is not str:
+                    _wrong_type("N", v)
+                into[key] = out = {"N": v}
+                return _number_sized(out, "N", v)
             if t == "M":
                 if not isinstance(v, dict):
                     _wrong_type("M", v)
                 if not v:
-                    return {"M": {}}, 3
+                    into[key] = {"M": {}}
+                    return 3
                 depth += 1
-                if depth > MAX_NESTING_DEPTH:
+                if depth > _MAX_DEPTH:
                     raise InvalidValue(NESTING)
                 m = {}
+                into[key] = {"M": m}
                 total = 3
+                plain = True
                 for k, x in v.items():
-                    m[k], n = _sized(x, depth)
-                    total += n
-                for k in m:
-                    if type(k) is not str:
-                        _wrong_type("M key", k)
-                    total += 1 + (len(k) if k.isascii() else len(k.encode("utf-8")))
-                return {"M": m}, total
+                    total += _sized_into(m, k, x, depth)
+                    if type(k) is str and _is_ascii(k):
+                        total += 1 + len(k)
+                    else:
+                        plain = False
+                if not plain:
+                    total = _names_size(m, total, "M key", 1)
+                return total
             if t == "L":
                 if not isinstance(v, (list, tuple)):
                     _wrong_type("L", v)
-                if not v:
-                    return {"L": []}, 3
+                n = len(v)
+                if not n:
+                    into[key] = {"L": []}
+                    return 3
                 depth += 1
-                if depth > MAX_NESTING_DEPTH:
+                if depth > _MAX_DEPTH:
                     raise InvalidValue(NESTING)
-                lst = []
-                total = 3 + len(v)
+                lst = [None] * n
+                into[key] = {"L": lst}
+                total = 3 + n
+                i = 0
                 for x in v:
-                    y, n = _sized(x, depth)
-                    lst.append(y)
-                    total += n
-                return {"L": lst}, total
-            fn = _VALIDATORS.get(t)
-            if fn is not None:
-                out = {t: fn(v, depth)}
-                return out, _value_size(out)
+                    total += _sized_into(lst, i, x, depth)
+                    i += 1
+                return total
+            if t == "B":
+                if type(v) is not bytes:
+                    v = _v_b(v, depth)
+                into[key] = {"B": v}
+                return len(v)
+            if t == "BOOL":
+                if type(v) is not bool:
+                    _wrong_type("BOOL", v)
+                into[key] = {"BOOL": v}
+                return 1
+            if t == "SS":
+                if not isinstance(v, (list, tuple)):
+                    _wrong_type("SS", v)
+                if not v:
+                    raise InvalidValue(SS_EMPTY)
+                total = 0
+                plain = True
+                for x in v:
+                    if type(x) is not str:
+                        _wrong_type("SS", x)
+                    if _is_ascii(x):
+                        total += len(x)
+                    else:
+                        plain = False
+                if len(set(v)) != len(v):
+                    raise InvalidValue(ss_duplicates(v))
+                into[key] = {"SS": list(v)}
+                if not plain:
+                    for x in v:
+                        if not _is_ascii(x):
+                            total += _utf8_size(x)
+                return total
+            if t == "NULL":
+                if type(v) is not bool:
+                    _wrong_type("NULL", v)
+                if not v:
+                    raise InvalidValue(NULL_NOT_TRUE)
+                into[key] = {"NULL": True}
+                return 1
+            if t == "NS":
+                if not isinstance(v, (list, tuple)):
+                    _wrong_type("NS", v)
+                n = len(v)
+                if not n:
+                    raise InvalidValue(NS_EMPTY)
+                lst = [None] * n
+                total = 0
+                i = 0
+                for x in v:
+                    if type(x) is not str:
+                        _wrong_type("NS", x)
+                    total += _number_sized(lst, i, x)
+                    i += 1
+                if len(set(lst)) != n:     # canonical text is unique per value: "1" and "1.0" are duplicates
+                    raise InvalidValue(NS_DUPLICATES)
+                into[key] = {"NS": lst}
+                return total
+            if t == "BS":
+                if not isinstance(v, (list, tuple)):
+                    _wrong_type("BS", v)
+                if not v:
+                    raise InvalidValue(BS_EMPTY)
+                lst = [x if type(x) is bytes else _v_b(x, depth) for x in v]
+                if len(set(lst)) != len(lst):
+                    raise InvalidValue(bs_duplicates(lst))
+                into[key] = {"BS": lst}
+                total = 0
+                for x in lst:
+                    total += len(x)
+                return total
             break
     out = validate(av, depth)          # the general path: empty, several members, unknown members
-    return out, _value_size(out)
+    into[key] = out
+    return _value_size(out)
+
+
+def _number_sized(into, key, v):
+    """into[key] = numbers.canonical(v) (v a str); return size.number_size of it. Plain notation
+    ([-]digits[.digits]) within DynamoDB's range and precision is canonicalised here; anything else (and
+    every error) is numbers.canonical's."""
+    if v.isascii():
+        negative = v.startswith("-")
+        body = v[1:] if negative else v
+        if body.isdigit():                                  # ASCII: 0-9 only, and at least one
+            ip = body if body[0] != "0" else body.lstrip("0")
+            fp = ""
+        else:
+            ip, dot, fp = body.partition(".")
+            if not (dot and fp.isdigit() and ip.isdigit()):
+                ip = None
+            else:
+                ip = ip.lstrip("0")
+                fp = fp.rstrip("0")
+        if ip is not None:
+            if ip:
+                exponent = len(ip) - 1                      # adjusted exponent
+                d = len(ip) + len(fp) if fp else len(ip.rstrip("0"))     # significant digits
+            elif fp:
+                d = len(fp.lstrip("0"))
+                exponent = d - len(fp) - 1
+            else:
+                into[key] = "0"                             # zero, whatever its sign
+                return 1
+            if d <= _N_DIGITS and _N_MIN_EXPONENT <= exponent <= _N_MAX_EXPONENT:
+                text = (ip + "." + fp if ip else "0." + fp) if fp else ip
+                if negative:
+                    text = "-" + text
+                into[key] = v if text == v else text
+                return 1 + (d + 1) // 2 + (0 if (d & 1 or exponent & 1) else 1) + (1 if negative else 0)
+    c = numbers.canonical(v)
+    into[key] = c
+    return _number_size(c)
 
 
 def value_type(av: dict) -> str:
