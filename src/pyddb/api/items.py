@@ -211,7 +211,7 @@ def delete_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
     if rv not in (None, "NONE", "ALL_OLD"):
         raise ValidationException("ReturnValues can only be ALL_OLD or NONE")
     t = model.table(request["TableName"], "DeleteItem")
-    pk, sk = check_key(t, key)
+    pk, sk = fast_key_address(t, key) or check_key(t, key)
     check_key_paths(t, exprs.nested.get("condition"))
     old, new = model.items.write(
         t, pk, sk, lambda old: None, condition,
@@ -299,10 +299,10 @@ def _written_size_and_cost(plan, new: Dict[str, Any]) -> int:
         else:
             cost += REMOVE_DELETE_COST
     written = 0
-    for name in plan.top_level_names():
+    for name in plan.tree:                      # the top-level names the update writes
         av = new.get(name)
-        if av is not None:
-            written += size.item_size({name: av})
+        if av is not None:                      # size.item_size({name: av}), without building the dict
+            written += (len(name) if name.isascii() else len(name.encode("utf-8"))) + size.value_size(av)
     return written + cost
 
 
@@ -327,17 +327,19 @@ def update_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
     exprs.finish()
     legacy = exprs.legacy_update
     t = model.table(request["TableName"], "UpdateItem")
-    pk, sk = check_key(t, key)
+    pk, sk = fast_key_address(t, key) or check_key(t, key)   # (the fast one vouches for a valid key only)
     check_key_paths(t, exprs.nested.get("condition"))
+    indexed = bool(t.lsis or t.gsis)
     if plan is not None:
         for name in plan.top_level_names():
             if name in t.key_names:
                 raise ValidationException(
                     INVALID + "Cannot update attribute %s. This attribute is part of the key" % name)
-        _check_index_key_types(t, request, plan, legacy)
+        if indexed:
+            _check_index_key_types(t, request, plan, legacy)
         check_key_paths(t, exprs.nested.get("update"))
-    dynamic_keys = _dynamic_index_key_sets(t, plan) if plan is not None and not legacy else ()
-    index_keys = _index_key_types(t)
+    dynamic_keys = _dynamic_index_key_sets(t, plan) if indexed and plan is not None and not legacy else ()
+    index_keys = _index_key_types(t) if indexed else {}
 
     def build(old):
         base = old if old is not None else dict(key)
