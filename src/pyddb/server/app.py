@@ -46,12 +46,18 @@ import httptools
 from pyddb.errors import InternalServerError
 from pyddb.requestids import next_request_id
 from pyddb.server import protocol
-from pyddb.server.protocol import MAX_BODY_BYTES, BodyTooLarge, Handler, Request
+from pyddb.server.protocol import (  # noqa: F401 (MAX_* re-exported: the limits live with the parser callbacks)
+    MAX_BODY_BYTES,
+    MAX_HEADER_BYTES,
+    MAX_QUEUED,
+    BodyTooLarge,
+    Handler,
+    HttpReader,
+    Request,
+)
 
 log = logging.getLogger("pyddb.server")
 
-MAX_HEADER_BYTES = 64 * 1024
-MAX_QUEUED = 16          # pipelined requests held per connection before reading pauses
 IDLE_TIMEOUT = 300.0     # seconds a connection may sit idle, or stall mid-request, before it is closed
 WRITE_THREADS = 16
 
@@ -121,7 +127,10 @@ def internal_error_response(req: Request) -> bytes:
     return protocol.render(status, body, response_type, next_request_id(), req.keep_alive, extra)
 
 
-class HttpConnection(asyncio.Protocol):
+class HttpConnection(HttpReader, asyncio.Protocol):
+    """One connection: the transport side here; httptools' callbacks (the head, the body, the queue of parsed
+    requests) are protocol.HttpReader's, compiled."""
+
     __slots__ = (
         "_body",
         "_body_len",
@@ -158,14 +167,6 @@ class HttpConnection(asyncio.Protocol):
         self.last = self.loop.time()   # last bytes received or sent (A6)
         self._reset()
 
-    def _reset(self) -> None:
-        self._url = b""
-        self._raw: list = []       # (name, value) bytes as received (trailers of a chunked body too)
-        self._headers: dict = {}   # made once, when the head is complete
-        self._body: list = []
-        self._body_len = 0
-        self._head_len = 0
-
     # ---- asyncio.Protocol ----------------------------------------------------------------------------------
 
     def connection_made(self, transport) -> None:
@@ -196,60 +197,6 @@ class HttpConnection(asyncio.Protocol):
         except httptools.HttpParserError:
             if not self._discard:
                 self._fail(protocol.bad_request_response())
-
-    # ---- httptools callbacks -------------------------------------------------------------------------------
-
-    def on_message_begin(self) -> None:
-        self._reset()
-
-    def on_url(self, url: bytes) -> None:
-        self._head_len += len(url)
-        if self._head_len > MAX_HEADER_BYTES:
-            self._fail(protocol.bad_request_response())
-            raise httptools.HttpParserError("header too large")
-        self._url += url
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._head_len += len(name) + len(value)
-        if self._head_len > MAX_HEADER_BYTES:
-            self._fail(protocol.bad_request_response())
-            raise httptools.HttpParserError("header too large")
-        self._raw.append((name, value))
-
-    def on_headers_complete(self) -> None:
-        raw = self._raw
-        headers = {n.decode("latin-1").lower(): v.decode("latin-1") for n, v in raw}
-        if len(headers) < len(raw):                          # a repeated header: join the values by ','
-            headers = {}
-            for n, v in raw:
-                key, val = n.decode("latin-1").lower(), v.decode("latin-1")
-                headers[key] = val if key not in headers else headers[key] + "," + val
-        self._headers = headers
-        length = headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            self._fail(protocol.too_large_response())        # (A3) before reading the body
-            raise httptools.HttpParserError("body too large")
-        if headers.get("expect", "").lower() == "100-continue":
-            self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-
-    def on_body(self, body: bytes) -> None:
-        self._body_len += len(body)
-        if self._body_len > MAX_BODY_BYTES:
-            self._fail(protocol.too_large_response())        # (A3) a chunked body that keeps coming
-            raise httptools.HttpParserError("body too large")
-        self._body.append(body)
-
-    def on_message_complete(self) -> None:
-        body = self._body[0] if len(self._body) == 1 else b"".join(self._body)
-        req = Request(self.parser.get_method().decode("ascii", "replace"), self._url.decode("latin-1"),
-                      self._headers, body, self.parser.should_keep_alive(), self.peer)
-        self._reset()
-        self.queue.append(req)
-        if len(self.queue) > MAX_QUEUED and not self.paused:
-            self.paused = True
-            self.transport.pause_reading()
-        if not self.busy:
-            self._run()
 
     # ---- running requests ----------------------------------------------------------------------------------
 

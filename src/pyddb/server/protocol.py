@@ -46,6 +46,8 @@ from datetime import datetime, timezone
 from email.utils import formatdate
 from typing import Any, Dict, List, Optional, Tuple
 
+import httptools
+
 from pyddb import api
 from pyddb.api import pyddb_ops
 from pyddb.errors import (
@@ -58,8 +60,11 @@ from pyddb.requestids import new_request_id, next_request_id
 
 
 log = logging.getLogger("pyddb.server")
+_HttpParserError = httptools.HttpParserError
 
 MAX_BODY_BYTES = 16 * 1024 * 1024   # DynamoDB's request limit (dynalite index.js MAX_REQUEST_BYTES)
+MAX_HEADER_BYTES = 64 * 1024        # request line and headers; past it: 400 and close (app.py A3)
+MAX_QUEUED = 16                     # pipelined requests held per connection before reading pauses (app.py A1)
 REGION = "us-east-1"
 
 JSON_TYPES = ("application/x-amz-json-1.0", "application/json")
@@ -364,6 +369,94 @@ class Handler:
         return dumps(api.dispatch(self.model, op, data, wire=True))
 
 
+class HttpReader:
+    """httptools' parser callbacks, building one `Request` per HTTP message: a mixin of app.HttpConnection,
+    here because this module is compiled (the callbacks run for every header of every request: ~3 us a
+    request interpreted). The connection provides `parser`, `transport` (for "100 Continue" only), `queue`,
+    `busy`, `paused`, `peer`, the per-message fields `_url, _raw, _headers, _body, _body_len, _head_len`, and
+    `_fail(bytes)` and `_run()`."""
+
+    __slots__ = ()
+
+    def _reset(self) -> None:
+        self._url = b""
+        self._raw = []             # (name, value) bytes as received (trailers of a chunked body too)
+        self._headers = {}         # made once, when the head is complete
+        self._body = []
+        self._body_len = 0
+        self._head_len = 0
+
+    def on_message_begin(self) -> None:
+        self._url = b""
+        self._raw = []
+        self._headers = {}
+        self._body = []
+        self._body_len = 0
+        self._head_len = 0
+
+    def on_url(self, url: bytes) -> None:
+        n = self._head_len + len(url)
+        self._head_len = n
+        if n > MAX_HEADER_BYTES:
+            self._fail(bad_request_response())
+            raise _HttpParserError("header too large")
+        self._url += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        n = self._head_len + len(name) + len(value)
+        self._head_len = n
+        if n > MAX_HEADER_BYTES:
+            self._fail(bad_request_response())
+            raise _HttpParserError("header too large")
+        self._raw.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        raw = self._raw
+        headers = {n.decode("latin-1").lower(): v.decode("latin-1") for n, v in raw}
+        if len(headers) < len(raw):                          # a repeated header: join the values by ','
+            headers = {}
+            for n, v in raw:
+                key, val = n.decode("latin-1").lower(), v.decode("latin-1")
+                headers[key] = val if key not in headers else headers[key] + "," + val
+        self._headers = headers
+        length = headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
+            self._fail(too_large_response())                 # (A3) before reading the body
+            raise _HttpParserError("body too large")
+        if "expect" in headers and headers["expect"].lower() == "100-continue":
+            self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    def on_body(self, body: bytes) -> None:
+        n = self._body_len + len(body)
+        self._body_len = n
+        if n > MAX_BODY_BYTES:
+            self._fail(too_large_response())                 # (A3) a chunked body that keeps coming
+            raise _HttpParserError("body too large")
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        parts = self._body
+        parser = self.parser
+        url = self._url
+        req = Request(parser.get_method().decode("ascii", "replace"),
+                      url.decode("latin-1"),
+                      self._headers, parts[0] if len(parts) == 1 else b"".join(parts),
+                      parser.should_keep_alive(), self.peer)
+        self._url = b""
+        self._raw = []
+        self._headers = {}
+        self._body = []
+        self._body_len = 0
+        self._head_len = 0
+        queue = self.queue
+        queue.append(req)
+        if len(queue) > MAX_QUEUED and not self.paused:
+            self.paused = True
+            self.transport.pause_reading()
+        if not self.busy:
+            self._run()
+
+
 def _cors_preflight(headers: Dict[str, str]) -> Tuple[bytes, ...]:
     # dynalite index.js / test/connection.js "should set CORS if OPTIONS and Origin"
     out = [b"Access-Control-Allow-Origin: *\r\n"]
@@ -394,6 +487,7 @@ __all__ = [
     "MAX_BODY_BYTES",
     "BodyTooLarge",
     "Handler",
+    "HttpReader",
     "Request",
     "bad_request_response",
     "decode_body",
