@@ -203,6 +203,55 @@ def test_non_loopback_peers_are_refused_without_auth(http_server):
         OpenAccess().check(req)
 
 
+def test_open_access_answers_as_parse_authorization_does():
+    """OpenAccess skips parse_authorization for a header of the SDKs' plain form: over header variants (and
+    random mutations of them) it raises exactly what parse_authorization raises, and nothing when it raises
+    nothing."""
+    import random
+
+    from pyddb.errors import DynamoDBError
+    from pyddb.server.auth import OpenAccess, parse_authorization
+    from pyddb.server.protocol import Request
+
+    def answer(fn, req):
+        try:
+            fn(req)
+            return None
+        except DynamoDBError as e:
+            return e.to_wire()
+
+    sig = "Signature=" + "0" * 64
+    cred = "Credential=k/20240101/us-east-1/dynamodb/aws4_request"
+    signed = "SignedHeaders=host;x-amz-date"
+    headers = [DUMMY_AUTH, "AWS4-HMAC-SHA256 %s, %s, %s" % (cred, signed, sig),
+               "AWS4-HMAC-SHA256 %s,%s,%s" % (cred, signed, sig), "AWS4- %s, %s, %s" % (cred, signed, sig),
+               "AWS4-HMAC-SHA256 %s, %s, %s " % (cred, signed, sig), " AWS4-X %s, %s, %s" % (cred, signed, sig),
+               "AWS4-X Credential=, %s, %s" % (signed, sig), "AWS4-X %s, %s, Signature=" % (cred, signed),
+               "AWS4-X %s, %s, %s, Signature=" % (cred, signed, sig), "AWS4-X %s, %s" % (cred, sig),
+               "AWS4-X %s,  %s, %s" % (cred, signed, sig), "AWS4-X %s\t, %s, %s" % (cred, signed, sig),
+               "AWS4-X %s, %s, %s\x85" % (cred, signed, sig), "AWS3 %s, %s, %s" % (cred, signed, sig),
+               "AWS4-X %s, %s, %s" % (sig, signed, cred), "aws4-X %s, %s, %s" % (cred, signed, sig), ""]
+    rnd = random.Random(7)
+    for base in headers[:3]:
+        for _ in range(300):
+            chars = list(base)
+            for _ in range(rnd.randrange(1, 3)):
+                i = rnd.randrange(len(chars) + 1)
+                op = rnd.randrange(3)
+                if op == 0 and i < len(chars):
+                    del chars[i]
+                elif op == 1:
+                    chars.insert(i, rnd.choice(" ,=\t\xa0a"))
+                elif i < len(chars):
+                    chars[i] = rnd.choice(" ,=\t\xa0a")
+            headers.append("".join(chars))
+    for header in headers:
+        for url in ("/", "/?x=1", "/?X-Amz-Algorithm=AWS4-HMAC-SHA256"):
+            for date in ({"x-amz-date": "20240101T000000Z"}, {"date": "Mon, 01 Jan 2024 00:00:00 GMT"}, {}):
+                req = Request("POST", url, dict(date, authorization=header), b"{}", peer="127.0.0.1")
+                assert answer(OpenAccess().check, req) == answer(parse_authorization, req), (header, url, date)
+
+
 # ---- CORS --------------------------------------------------------------------------------------------------
 
 
