@@ -327,7 +327,8 @@ def _sized_into(into, key, av, depth):
             if t == "N":
                 if type(v) is not str:
                     _wrong_type("N", v)
-                into[key] = out = {"N": v}
+                out = {}
+                into[key] = out
                 return _number_sized(out, "N", v)
             if t == "M":
                 if not isinstance(v, dict):
@@ -453,30 +454,30 @@ def _number_sized(into, key, v):
         negative = v.startswith("-")
         body = v[1:] if negative else v
         if body.isdigit():                                  # ASCII: 0-9 only, and at least one
-            ip = body if body[0] != "0" else body.lstrip("0")
+            ip = body
             fp = ""
         else:
             ip, dot, fp = body.partition(".")
-            if not (dot and fp.isdigit() and ip.isdigit()):
-                ip = None
-            else:
-                ip = ip.lstrip("0")
-                fp = fp.rstrip("0")
-        if ip is not None:
-            if ip:
-                exponent = len(ip) - 1                      # adjusted exponent
-                d = len(ip) + len(fp) if fp else len(ip.rstrip("0"))     # significant digits
-            elif fp:
-                d = len(fp.lstrip("0"))
-                exponent = d - len(fp) - 1
+            if not (dot and ip.isdigit() and fp.isdigit()):
+                ip = ""                                     # not plain notation: numbers.canonical's
+        if ip:
+            lead = ip.lstrip("0")
+            frac = fp.rstrip("0")
+            if lead:
+                exponent = len(lead) - 1                    # adjusted exponent
+                d = len(lead) + len(frac) if frac else len(lead.rstrip("0"))    # significant digits
+            elif frac:
+                d = len(frac.lstrip("0"))
+                exponent = d - len(frac) - 1
             else:
                 into[key] = "0"                             # zero, whatever its sign
                 return 1
             if d <= _N_DIGITS and _N_MIN_EXPONENT <= exponent <= _N_MAX_EXPONENT:
-                text = (ip + "." + fp if ip else "0." + fp) if fp else ip
-                if negative:
-                    text = "-" + text
-                into[key] = v if text == v else text
+                if len(frac) != len(fp) or (len(lead) != len(ip) and (len(ip) != 1 or not frac)):
+                    text = (lead or "0") + "." + frac if frac else lead         # not canonical as it stands
+                    into[key] = "-" + text if negative else text
+                else:
+                    into[key] = v
                 return 1 + (d + 1) // 2 + (0 if (d & 1 or exponent & 1) else 1) + (1 if negative else 0)
     c = numbers.canonical(v)
     into[key] = c
