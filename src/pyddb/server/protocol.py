@@ -68,6 +68,7 @@ MAX_QUEUED = 16                     # pipelined requests held per connection bef
 REGION = "us-east-1"
 
 JSON_TYPES = ("application/x-amz-json-1.0", "application/json")
+_AMZ_JSON = JSON_TYPES[0]
 DYNAMODB_PREFIX = "DynamoDB_20120810."
 STREAMS_PREFIX = "DynamoDBStreams_20120810."
 STREAMS_OPERATIONS = frozenset({"DescribeStream", "GetRecords", "GetShardIterator", "ListStreams"})
@@ -280,10 +281,21 @@ def error_body(err: DynamoDBError) -> Tuple[int, bytes]:
 # ---- the protocol ----------------------------------------------------------------------------------------
 
 
+# X-Amz-Target -> (operation, where it runs: _INLINE, _INLINE_WRITE or _POOLED), for every target operation_of
+# has resolved to an operation (so at most one entry an operation): what operation_of and is_inline would
+# compute from the target again, looked up instead. An entry is used only while its operation is in
+# api.OPERATIONS.
+_ROUTES: Dict[str, Tuple[str, int]] = {}
+_INLINE, _INLINE_WRITE, _POOLED = 0, 1, 2
+
+
 def operation_of(target: Optional[str]) -> Optional[str]:
     """The operation an X-Amz-Target names, or None when it names none pyddb serves."""
     if not target:
         return None
+    route = _ROUTES.get(target)
+    if route is not None and route[0] in api.OPERATIONS:
+        return route[0]
     if not api._LOADED:
         api._load()
     if target.startswith(DYNAMODB_PREFIX):
@@ -296,7 +308,11 @@ def operation_of(target: Optional[str]) -> Optional[str]:
             return None
     else:
         return None
-    return op if op in api.OPERATIONS else None
+    if op not in api.OPERATIONS:
+        return None
+    _ROUTES[target] = (op, _INLINE if op in INLINE_OPERATIONS else _INLINE_WRITE if op in INLINE_WRITES
+                       else _POOLED)
+    return op
 
 
 def is_inline(request: Request, write_engine: Any = None) -> bool:
@@ -306,6 +322,13 @@ def is_inline(request: Request, write_engine: Any = None) -> bool:
     target = request.headers.get("x-amz-target")
     if not target:
         return True                                 # rejected before any work
+    route = _ROUTES.get(target)
+    if route is not None and route[0] in api.OPERATIONS:
+        where = route[1]
+        if where == _INLINE:
+            return True
+        return (where == _INLINE_WRITE and write_engine is not None
+                and write_engine.checkpoint_headroom > INLINE_WRITE_HEADROOM)
     op = target.rpartition(".")[2]
     if op in INLINE_OPERATIONS or op not in api.OPERATIONS:
         return True
@@ -335,12 +358,14 @@ class Handler:
             return render(200, HEALTH_BODY, None, rid, keep_alive, extra)
         if method == "OPTIONS" and origin:
             return render(200, b"", None, rid, keep_alive, _cors_preflight(headers))
-        ctype = headers.get("content-type", "").split(";", 1)[0].strip()
+        ctype = headers.get("content-type", "")
+        if ctype != _AMZ_JSON:                      # the SDKs' own, as is: nothing to split or strip
+            ctype = ctype.split(";", 1)[0].strip()
         if method != "POST" or (req.body and ctype not in JSON_TYPES):
             return render(404, NOT_FOUND_BODY, None, rid, keep_alive, extra)
-        response_type = b"application/x-amz-json-1.0" if ctype == JSON_TYPES[0] else b"application/json"
+        response_type = b"application/x-amz-json-1.0" if ctype == _AMZ_JSON else b"application/json"
         try:
-            status, body = 200, self._call(req)
+            status, body = 200, self._call(req, headers)
         except BodyTooLarge:
             raise
         except DynamoDBError as e:
@@ -350,17 +375,22 @@ class Handler:
             status, body = error_body(InternalServerError())
         return render(status, body, response_type, rid, keep_alive, extra)
 
-    def _call(self, req: Request) -> bytes:
-        headers = req.headers
-        body = decode_body(req.body, headers.get("content-encoding"))
+    def _call(self, req: Request, headers: Dict[str, str]) -> bytes:
+        body = req.body
+        if "content-encoding" in headers:
+            body = decode_body(body, headers["content-encoding"])
         data = loads(body) if body else None
         target = headers.get("x-amz-target") or ""
-        if target.startswith(pyddb_ops.PREFIX):        # pyddb's own operations (api/pyddb_ops.py)
-            self.auth.check(req)
-            return dumps(pyddb_ops.dispatch(self.model, target[len(pyddb_ops.PREFIX):], data))
-        op = operation_of(headers.get("x-amz-target"))
-        if op is None:
-            raise UnknownOperationException()
+        route = _ROUTES.get(target)
+        if route is not None and route[0] in api.OPERATIONS:
+            op = route[0]                           # a target operation_of resolved before (the usual case)
+        else:
+            if target.startswith(pyddb_ops.PREFIX):    # pyddb's own operations (api/pyddb_ops.py)
+                self.auth.check(req)
+                return dumps(pyddb_ops.dispatch(self.model, target[len(pyddb_ops.PREFIX):], data))
+            op = operation_of(target)
+            if op is None:
+                raise UnknownOperationException()
         self.auth.check(req)
         if not body:
             raise SerializationException.not_json()
