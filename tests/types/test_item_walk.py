@@ -156,6 +156,7 @@ scalars = st.one_of(
     number_texts.map(lambda n: {"N": n}),
     st.lists(texts, max_size=3).map(lambda v: {"SS": v}),
     st.lists(texts, max_size=3).map(lambda v: {"SS": tuple(v)}),
+    st.lists(st.sampled_from(["a", "b", "c", "é", ""]), max_size=7).map(lambda v: {"SS": v}),   # duplicates
     st.lists(number_texts, max_size=3).map(lambda v: {"NS": v}),
     st.lists(st.one_of(st.binary(max_size=2), st.just(bytearray(b"a")), st.just(memoryview(b"a")), st.just(1)),
              max_size=3).map(lambda v: {"BS": v}),
@@ -193,6 +194,8 @@ def test_error_order(build):
         {"a": {"M": {"é": {"S": "x"}, "\ud800": {"S": "y"}, 7: {"S": "z"}}}},
         {"a": {"SS": ["\ud800", "\ud800"]}},                       # duplicates before the encoding error
         {"a": {"SS": ["\ud800", 7]}},                              # element types before the encoding error
+        {"a": {"SS": ["a", "b", "a"]}}, {"a": {"SS": ["a", "b", "c", "d", "e", "a"]}},
+        {"a": {"SS": ["a", "b", "c", "d", "e"]}}, {"a": {"SS": ("x", "y", "z", "y")}},
         {"a": {"NS": ["1", "1.0"]}}, {"a": {"NS": ["x", 7]}}, {"a": {"NS": [7, "x"]}},
         {"a": {"BS": [b"a", bytearray(b"a")]}}, {"a": {"BS": [b"a", "s"]}},
         {"a": {"S": "\ud800"}, "b": bad_value},                    # an S is sized where it stands

@@ -4,6 +4,7 @@
 cimport cython
 
 cdef Py_ssize_t _MAX_DEPTH, _N_DIGITS, _N_MIN_EXPONENT, _N_MAX_EXPONENT
+cdef object _isdigit
 
 @cython.locals(total=Py_ssize_t, plain=bint)
 cpdef tuple validate_item_sized(item)
@@ -14,7 +15,7 @@ cdef bint _is_ascii(str s) except -1
 
 cdef Py_ssize_t _utf8_size(str s) except -1
 
-@cython.locals(total=Py_ssize_t, n=Py_ssize_t, i=Py_ssize_t, plain=bint, m=dict, lst=list)
+@cython.locals(total=Py_ssize_t, n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, plain=bint, m=dict, lst=list)
 cdef Py_ssize_t _sized_into(into, key, av, Py_ssize_t depth) except -1
 
 @cython.locals(d=Py_ssize_t, exponent=Py_ssize_t, negative=bint, body=str, ip=str, dot=str, fp=str, lead=str, frac=str,

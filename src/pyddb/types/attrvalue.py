@@ -303,6 +303,7 @@ _MAX_DEPTH = MAX_NESTING_DEPTH
 _N_DIGITS = numbers.MAX_DIGITS
 _N_MIN_EXPONENT = numbers.MIN_EXPONENT
 _N_MAX_EXPONENT = numbers.MAX_EXPONENT
+_isdigit = str.isdigit                  # called without a method lookup
 
 
 def _is_ascii(s):
@@ -394,9 +395,17 @@ def _sized_into(into, key, av, depth):
                         total += len(x)
                     else:
                         plain = False
-                if len(set(v)) != len(v):
+                lst = list(v)
+                n = len(lst)
+                if n <= 4:
+                    for i in range(1, n):
+                        x = lst[i]
+                        for j in range(i):
+                            if lst[j] == x:
+                                raise InvalidValue(ss_duplicates(v))
+                elif len(set(lst)) != n:
                     raise InvalidValue(ss_duplicates(v))
-                into[key] = {"SS": list(v)}
+                into[key] = {"SS": lst}
                 if not plain:
                     for x in v:
                         if not _is_ascii(x):
@@ -453,12 +462,12 @@ def _number_sized(into, key, v):
     if v.isascii():
         negative = v.startswith("-")
         body = v[1:] if negative else v
-        if body.isdigit():                                  # ASCII: 0-9 only, and at least one
+        if _isdigit(body):                                  # ASCII: 0-9 only, and at least one
             ip = body
             fp = ""
         else:
             ip, dot, fp = body.partition(".")
-            if not (dot and ip.isdigit() and fp.isdigit()):
+            if not (dot and _isdigit(ip) and _isdigit(fp)):
                 ip = ""                                     # not plain notation: numbers.canonical's
         if ip:
             lead = ip.lstrip("0")
