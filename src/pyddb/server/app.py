@@ -43,8 +43,6 @@ from typing import Any, Deque, Optional, Set
 
 import httptools
 
-from pyddb.errors import InternalServerError
-from pyddb.requestids import next_request_id
 from pyddb.server import protocol
 from pyddb.server.protocol import (  # noqa: F401 (MAX_* re-exported: the limits live with the parser callbacks)
     MAX_BODY_BYTES,
@@ -115,21 +113,12 @@ def _cancel_all_tasks(loop: asyncio.AbstractEventLoop) -> None:
                                          "exception": task.exception(), "task": task})
 
 
-def internal_error_response(req: Request) -> bytes:
-    """The answer to an unexpected exception that escaped Handler.handle (its own, protocol.py P1, is the
-    same): a 500 with DynamoDB's `com.amazonaws.dynamodb.v20120810#InternalServerError` envelope, the
-    request's JSON content type, the CORS header when it sent Origin, and its keep-alive; the server goes on."""
-    headers = req.headers
-    ctype = headers.get("content-type", "").split(";", 1)[0].strip()
-    response_type = b"application/x-amz-json-1.0" if ctype == protocol.JSON_TYPES[0] else b"application/json"
-    extra = (b"Access-Control-Allow-Origin: *\r\n",) if "origin" in headers else ()
-    status, body = protocol.error_body(InternalServerError())
-    return protocol.render(status, body, response_type, next_request_id(), req.keep_alive, extra)
+internal_error_response = protocol.internal_error_response   # the pool's answer too (A7)
 
 
 class HttpConnection(HttpReader, asyncio.Protocol):
     """One connection: the transport side here; httptools' callbacks (the head, the body, the queue of parsed
-    requests) are protocol.HttpReader's, compiled."""
+    requests) and running inline requests (`_run`, `_send`) are protocol.HttpReader's, compiled."""
 
     __slots__ = (
         "_body",
@@ -200,28 +189,6 @@ class HttpConnection(HttpReader, asyncio.Protocol):
 
     # ---- running requests ----------------------------------------------------------------------------------
 
-    def _run(self) -> None:
-        """Serve queued requests in order: inline ones now, the first pooled one hands off and stops (A1)."""
-        handler = self.handler
-        while self.queue and not self.busy and not self.closed:
-            req = self.queue.popleft()
-            if protocol.is_inline(req, handler.write_engine):
-                try:
-                    out = handler.handle(req)
-                except BodyTooLarge:
-                    self._fail(protocol.too_large_response())
-                    return
-                except Exception:                    # handle() does not raise (P1); belt and braces
-                    log.exception("internal error serving %s", req.headers.get("x-amz-target"))
-                    out = internal_error_response(req)
-                self._send(out, req.keep_alive)
-            else:
-                self.busy = True
-                self.server.submit(self, req)
-        if self.paused and len(self.queue) < MAX_QUEUED // 2 and not self.closed:
-            self.paused = False
-            self.transport.resume_reading()
-
     def pooled_done(self, req: Request, out: Optional[bytes]) -> None:
         """On the loop thread, after the pool ran `req`; out=None: the body was too large after gunzip."""
         self.busy = False
@@ -232,14 +199,6 @@ class HttpConnection(HttpReader, asyncio.Protocol):
             return
         self._send(out, req.keep_alive)
         self._run()
-
-    def _send(self, out: bytes, keep_alive: bool) -> None:
-        if self.closed:
-            return
-        self.transport.write(out)                            # (A2) one write per response
-        self.last = self.loop.time()
-        if not keep_alive or (self.server.stopping and not self.queue):
-            self._close()
 
     def _fail(self, out: bytes) -> None:
         self._discard = True

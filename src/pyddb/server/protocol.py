@@ -399,26 +399,34 @@ class Handler:
         return dumps(api.dispatch(self.model, op, data, wire=True))
 
 
+# Header names as received -> their lower-case str (a dict lookup instead of a decode and a lower() per header).
+# Filled as names arrive, up to _HEADER_NAMES_MAX distinct spellings, so a client inventing names cannot grow it.
+_HEADER_NAMES: Dict[bytes, str] = {}
+_HEADER_NAMES_MAX = 512
+_METHODS = {m.encode(): m for m in ("POST", "GET", "OPTIONS", "PUT", "HEAD", "DELETE")}
+
+
 class HttpReader:
     """httptools' parser callbacks, building one `Request` per HTTP message: a mixin of app.HttpConnection,
     here because this module is compiled (the callbacks run for every header of every request: ~3 us a
-    request interpreted). The connection provides `parser`, `transport` (for "100 Continue" only), `queue`,
-    `busy`, `paused`, `peer`, the per-message fields `_url, _raw, _headers, _body, _body_len, _head_len`, and
-    `_fail(bytes)` and `_run()`."""
+    request interpreted), and the loop that runs a connection's inline requests and writes their responses
+    (`_run`, `_send`: app.py A1, A2, A7). The connection provides `parser`, `transport`, `queue`, `busy`,
+    `closed`, `paused`, `peer`, `handler`, `server` (`submit`, `stopping`), `loop`, `last`, the per-message
+    fields `_url, _raw, _headers, _body, _body_len, _head_len`, and `_fail(bytes)`, `_close()`."""
 
     __slots__ = ()
 
     def _reset(self) -> None:
         self._url = b""
-        self._raw = []             # (name, value) bytes as received (trailers of a chunked body too)
-        self._headers = {}         # made once, when the head is complete
+        self._raw = {}             # lower-case name -> value, as the head arrives (then a chunked body's trailers)
+        self._headers = {}         # the head's, when it is complete
         self._body = []
         self._body_len = 0
         self._head_len = 0
 
     def on_message_begin(self) -> None:
         self._url = b""
-        self._raw = []
+        self._raw = {}
         self._headers = {}
         self._body = []
         self._body_len = 0
@@ -438,17 +446,21 @@ class HttpReader:
         if n > MAX_HEADER_BYTES:
             self._fail(bad_request_response())
             raise _HttpParserError("header too large")
-        self._raw.append((name, value))
+        key = _HEADER_NAMES.get(name)
+        if key is None:
+            key = name.decode("latin-1").lower()
+            if len(_HEADER_NAMES) < _HEADER_NAMES_MAX:
+                _HEADER_NAMES[name] = key
+        raw = self._raw
+        if key in raw:                                       # a repeated header: join the values by ','
+            raw[key] = raw[key] + "," + value.decode("latin-1")
+        else:
+            raw[key] = value.decode("latin-1")
 
     def on_headers_complete(self) -> None:
-        raw = self._raw
-        headers = {n.decode("latin-1").lower(): v.decode("latin-1") for n, v in raw}
-        if len(headers) < len(raw):                          # a repeated header: join the values by ','
-            headers = {}
-            for n, v in raw:
-                key, val = n.decode("latin-1").lower(), v.decode("latin-1")
-                headers[key] = val if key not in headers else headers[key] + "," + val
+        headers = self._raw
         self._headers = headers
+        self._raw = {}                                       # a chunked body's trailers: read, not used
         length = headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
             self._fail(too_large_response())                 # (A3) before reading the body
@@ -468,12 +480,13 @@ class HttpReader:
         parts = self._body
         parser = self.parser
         url = self._url
-        req = Request(parser.get_method().decode("ascii", "replace"),
-                      url.decode("latin-1"),
+        method = parser.get_method()
+        req = Request(_METHODS.get(method) or method.decode("ascii", "replace"),
+                      "/" if url == b"/" else url.decode("latin-1"),
                       self._headers, parts[0] if len(parts) == 1 else b"".join(parts),
                       parser.should_keep_alive(), self.peer)
         self._url = b""
-        self._raw = []
+        self._raw = {}
         self._headers = {}
         self._body = []
         self._body_len = 0
@@ -485,6 +498,50 @@ class HttpReader:
             self.transport.pause_reading()
         if not self.busy:
             self._run()
+
+
+    def _run(self) -> None:
+        """Serve queued requests in order: inline ones now, the first pooled one hands off and stops (A1)."""
+        handler = self.handler
+        queue = self.queue
+        while queue and not self.busy and not self.closed:
+            req = queue.popleft()
+            if is_inline(req, handler.write_engine):
+                try:
+                    out = handler.handle(req)
+                except BodyTooLarge:
+                    self._fail(too_large_response())
+                    return
+                except Exception:                    # handle() does not raise (P1); belt and braces
+                    log.exception("internal error serving %s", req.headers.get("x-amz-target"))
+                    out = internal_error_response(req)
+                self._send(out, req.keep_alive)
+            else:
+                self.busy = True
+                self.server.submit(self, req)
+        if self.paused and len(queue) < MAX_QUEUED // 2 and not self.closed:
+            self.paused = False
+            self.transport.resume_reading()
+
+    def _send(self, out: bytes, keep_alive: bool) -> None:
+        if self.closed:
+            return
+        self.transport.write(out)                            # (A2) one write per response
+        self.last = self.loop.time()
+        if not keep_alive or (self.server.stopping and not self.queue):
+            self._close()
+
+
+def internal_error_response(req: Request) -> bytes:
+    """The answer to an unexpected exception that escaped Handler.handle (its own, P1, is the same): a 500
+    with DynamoDB's `com.amazonaws.dynamodb.v20120810#InternalServerError` envelope, the request's JSON content
+    type, the CORS header when it sent Origin, and its keep-alive; the server goes on (app.py A7)."""
+    headers = req.headers
+    ctype = headers.get("content-type", "").split(";", 1)[0].strip()
+    response_type = b"application/x-amz-json-1.0" if ctype == JSON_TYPES[0] else b"application/json"
+    extra = (b"Access-Control-Allow-Origin: *\r\n",) if "origin" in headers else ()
+    status, body = error_body(InternalServerError())
+    return render(status, body, response_type, next_request_id(), req.keep_alive, extra)
 
 
 def _cors_preflight(headers: Dict[str, str]) -> Tuple[bytes, ...]:
@@ -522,6 +579,7 @@ __all__ = [
     "bad_request_response",
     "decode_body",
     "dumps",
+    "internal_error_response",
     "is_inline",
     "loads",
     "operation_of",
