@@ -175,17 +175,7 @@ class HttpConnection(HttpReader, asyncio.Protocol):
         self.queue.clear()
         self.server.connections.discard(self)
 
-    def data_received(self, data: bytes) -> None:
-        if self._discard:
-            return
-        self.last = self.loop.time()
-        try:
-            self.parser.feed_data(data)
-        except httptools.HttpParserUpgrade:
-            self._fail(protocol.bad_request_response())
-        except httptools.HttpParserError:
-            if not self._discard:
-                self._fail(protocol.bad_request_response())
+    # data_received: HttpReader's (compiled)
 
     # ---- running requests ----------------------------------------------------------------------------------
 

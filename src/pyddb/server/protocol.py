@@ -37,6 +37,8 @@ INVARIANTS
 from __future__ import annotations
 
 import base64
+import functools
+import itertools
 import json
 import logging
 import re
@@ -61,6 +63,7 @@ from pyddb.requestids import new_request_id, next_request_id
 
 log = logging.getLogger("pyddb.server")
 _HttpParserError = httptools.HttpParserError
+_HttpParserUpgrade = httptools.HttpParserUpgrade
 
 MAX_BODY_BYTES = 16 * 1024 * 1024   # DynamoDB's request limit (dynalite index.js MAX_REQUEST_BYTES)
 MAX_HEADER_BYTES = 64 * 1024        # request line and headers; past it: 400 and close (app.py A3)
@@ -236,6 +239,12 @@ def decode_body(raw: bytes, content_encoding: Optional[str]) -> bytes:
 
 # ---- response bytes --------------------------------------------------------------------------------------
 
+# Handler.handle's request ids as bytes, ready for the head: requestids.next_request_id's shape (a random
+# per-process prefix of 40 characters, a 12-digit hex counter), its own prefix and counter (next() on an
+# itertools.count is atomic, so pool threads share it safely).
+_next_rid = functools.partial(next, map((new_request_id()[:40].encode("ascii") + b"%012X").__mod__,
+                                        itertools.count(1)))
+
 _date_cache: List[Any] = [0, b""]
 
 
@@ -247,15 +256,18 @@ def http_date() -> bytes:
     return _date_cache[1]
 
 
-def render(status: int, body: bytes, content_type: Optional[bytes], request_id: Optional[str],
+def render(status: int, body: bytes, content_type: Optional[bytes], request_id: Any,
            keep_alive: bool, extra: Tuple[bytes, ...] = ()) -> bytes:
-    """A complete HTTP/1.1 response. `extra` holds ready header lines ("Name: value\\r\\n")."""
+    """A complete HTTP/1.1 response. `request_id`: str or ASCII bytes. `extra` holds ready header lines
+    ("Name: value\\r\\n")."""
+    if type(request_id) is str:
+        request_id = request_id.encode("ascii")
     if status == 200 and body and content_type is not None and request_id is not None and not extra:
-        return _OK_HEAD % (request_id.encode("ascii"), zlib.crc32(body), content_type, len(body), http_date(),
+        return _OK_HEAD % (request_id, zlib.crc32(body), content_type, len(body), http_date(),
                            b"" if keep_alive else b"Connection: close\r\n") + body     # the common case
     parts = [b"HTTP/1.1 %d %s\r\n" % (status, _REASONS.get(status, b"Unknown"))]
     if request_id is not None:
-        parts.append(b"x-amzn-RequestId: %s\r\n" % request_id.encode("ascii"))
+        parts.append(b"x-amzn-RequestId: %s\r\n" % request_id)
     if body:
         parts.append(b"x-amz-crc32: %d\r\n" % zlib.crc32(body))
     if content_type is not None:
@@ -349,7 +361,7 @@ class Handler:
 
     def handle(self, req: Request) -> bytes:
         keep_alive = req.keep_alive
-        rid = next_request_id()
+        rid = _next_rid()
         headers = req.headers
         origin = b"Access-Control-Allow-Origin: *\r\n" if "origin" in headers else None
         extra: Tuple[bytes, ...] = (origin,) if origin else ()
@@ -410,11 +422,23 @@ class HttpReader:
     """httptools' parser callbacks, building one `Request` per HTTP message: a mixin of app.HttpConnection,
     here because this module is compiled (the callbacks run for every header of every request: ~3 us a
     request interpreted), and the loop that runs a connection's inline requests and writes their responses
-    (`_run`, `_send`: app.py A1, A2, A7). The connection provides `parser`, `transport`, `queue`, `busy`,
+    (`_run`, `_send`: app.py A1, A2, A7), and asyncio's `data_received`. The connection provides `parser`, `transport`, `queue`, `busy`,
     `closed`, `paused`, `peer`, `handler`, `server` (`submit`, `stopping`), `loop`, `last`, the per-message
-    fields `_url, _raw, _headers, _body, _body_len, _head_len`, and `_fail(bytes)`, `_close()`."""
+    fields `_url, _raw, _headers, _body, _body_len, _head_len`, `_discard`, and `_fail(bytes)`, `_close()`."""
 
     __slots__ = ()
+
+    def data_received(self, data: bytes) -> None:
+        if self._discard:
+            return
+        self.last = self.loop.time()
+        try:
+            self.parser.feed_data(data)
+        except _HttpParserUpgrade:
+            self._fail(bad_request_response())
+        except _HttpParserError:
+            if not self._discard:
+                self._fail(bad_request_response())
 
     def _reset(self) -> None:
         self._url = b""
