@@ -1,4 +1,4 @@
-"""api.SHORTCUTS (issue 3): an in-process PutItem or GetItem the shortcut takes gets exactly the answer, the
+"""api.SHORTCUTS (issue 3): an in-process PutItem, GetItem or UpdateItem the shortcut takes gets exactly the answer, the
 error and the stored state the checking path (shape walk, rules, the operation) gives it. Each request runs
 twice, on two databases holding the same tables and items: once through api.dispatch as it is, once with
 the shortcuts switched off; the outcomes and then the tables' contents must be equal."""
@@ -56,6 +56,99 @@ PUT = st.builds(lambda table, attrs, pk, sk, extra: dict(
 GET = st.builds(lambda table, pk, sk, extra: dict({"TableName": table, "Key": _with_key({}, pk, sk)}, **extra),
                 TABLE, KEY_PK, KEY_SK, st.one_of(st.just({}), st.just({}), EXTRA))
 
+NUMBER = st.builds(lambda n: {"N": n}, st.sampled_from(["1", "-2", "0.5", "1" * 38, "9E+125"]))
+STRING_SET = st.builds(lambda xs: {"SS": xs}, st.lists(st.sampled_from(["p", "q", "r"]), min_size=1, max_size=3,
+                                                      unique=True))
+# Valid UpdateItem expression forms: (UpdateExpression, ConditionExpression, names, {placeholder: values},
+# {placeholder: one valid value}).
+UPDATE_FORMS = [
+    ("SET a = :v", None, None, {":v": VALUE}, {":v": {"S": "s"}}),
+    ("SET a = a + :v", None, None, {":v": NUMBER}, {":v": {"N": "1"}}),
+    ("SET #n = :v, b = :w", "attribute_exists(a)", {"#n": "c"}, {":v": VALUE, ":w": VALUE},
+     {":v": {"N": "1"}, ":w": {"L": []}}),
+    ("ADD c :v", "a = :w", None, {":v": st.one_of(NUMBER, STRING_SET), ":w": VALUE},
+     {":v": {"SS": ["p"]}, ":w": {"N": "1"}}),
+    ("REMOVE a, b", "attribute_not_exists(pk) OR size(a) > :w", None, {":w": NUMBER}, {":w": {"N": "0"}}),
+    ("REMOVE b", None, None, None, None),
+    ("REMOVE c", "attribute_exists(#n)", {"#n": "a"}, None, None),
+    ("DELETE c :v", None, None, {":v": STRING_SET}, {":v": {"SS": ["p"]}}),
+    ("SET a = if_not_exists(a, :v)", "#n <> :v", {"#n": "b"}, {":v": VALUE}, {":v": {"B": b"x"}}),
+    ("SET b = list_append(b, :w)", None, None, {":w": st.builds(lambda xs: {"L": xs}, st.lists(VALUE, max_size=2))},
+     {":w": {"L": [{"S": "e"}]}}),
+    ("SET a.x = :v", "a BETWEEN :v AND :w", None, {":v": NUMBER, ":w": NUMBER}, {":v": {"N": "1"}, ":w": {"N": "5"}}),
+    ("SET #n = :v", "attribute_type(a, :w)", {"#n": "a", "#m": "b"},
+     {":v": VALUE, ":w": st.sampled_from([{"S": "N"}, {"S": "X"}, {"N": "1"}])}, {":v": {"N": "3"}, ":w": {"S": "S"}}),
+]
+# One thing wrong (or odd) with an otherwise valid request: (member, value); None deletes the member.
+UPDATE_FAULT_LIST = [
+    ("TableName", "missing"), ("TableName", 5), ("TableName", "arn:aws:dynamodb:us-east-1:123456789012:table/tab"),
+    ("Key", {"pk": {"S": "u1"}}), ("Key", {"pk": {"S": ""}, "sk": {"N": "1"}}),
+    ("Key", {"pk": {"S": "u1"}, "sk": {"N": "01"}}), ("Key", {"pk": {"S": "x" * 2049}, "sk": {"N": "1"}}),
+    ("Key", {"pk": {"S": 1}, "sk": {"N": "1"}}), ("Key", {"pk": {"S": "u1"}, "sk": {"S": "1"}}),
+    ("UpdateExpression", ""), ("UpdateExpression", "SET"), ("UpdateExpression", 5), ("UpdateExpression", None),
+    ("UpdateExpression", "SET pk = :v"), ("UpdateExpression", "SET a = :v REMOVE a"),
+    ("ConditionExpression", ""), ("ConditionExpression", 5), ("ConditionExpression", None),
+    ("ExpressionAttributeNames", {}), ("ExpressionAttributeNames", {"bad": "a"}),
+    ("ExpressionAttributeNames", {"#n": 5}), ("ExpressionAttributeNames", {"#n": ""}),
+    ("ExpressionAttributeNames", {"#n": LONG_NAME}), ("ExpressionAttributeNames", {5: "a"}),
+    ("ExpressionAttributeNames", ["#n"]), ("ExpressionAttributeNames", {"#n": "a", "#unused": "b"}),
+    ("ExpressionAttributeValues", {}), ("ExpressionAttributeValues", [":v"]),
+    ("ExpressionAttributeValues", {":v": {"N": "1"}, ":w": {"N": "2"}, ":unused": {"S": "x"}}),
+    ("ExpressionAttributeValues", {":v": {"S": 5}, ":w": {"N": "1"}}),
+    ("ExpressionAttributeValues", {":v": {"N": "1"}, "w": {"N": "1"}}), ("ExpressionAttributeValues", None),
+    ("ReturnValues", "bad"), ("ReturnValues", 5), ("ReturnValues", "ALL_OLD"), ("ReturnValues", "UPDATED_NEW"),
+    ("ReturnConsumedCapacity", "TOTAL"), ("Expected", {"a": {"Exists": False}}),
+    ("AttributeUpdates", {"a": {"Action": "PUT", "Value": {"N": "1"}}}),
+    ("ReturnValuesOnConditionCheckFailure", "ALL_OLD"),
+]
+UPDATE_FAULTS = st.sampled_from(UPDATE_FAULT_LIST)
+
+
+@st.composite
+def UPDATE(draw):
+    """A valid UpdateItem of one of UPDATE_FORMS, with at most one fault (UPDATE_FAULTS), or a value that
+    fails its own checks (VALUE draws invalid values too)."""
+    expression, condition, names, values, _ = draw(st.sampled_from(UPDATE_FORMS))
+    request = {"TableName": "tab", "Key": {"pk": {"S": draw(st.sampled_from(["u1", "u2"]))},
+                                           "sk": {"N": draw(st.sampled_from(["1", "2"]))}},
+               "UpdateExpression": expression}
+    if condition is not None:
+        request["ConditionExpression"] = condition
+    if names is not None:
+        request["ExpressionAttributeNames"] = dict(names)
+    if values:
+        request["ExpressionAttributeValues"] = {k: draw(v) for k, v in values.items()}
+    rv = draw(st.sampled_from([None, "NONE", "ALL_NEW", "UPDATED_OLD", "ALL_OLD", "UPDATED_NEW"]))
+    if rv is not None:
+        request["ReturnValues"] = rv
+    if draw(st.booleans()):
+        _with_fault(request, *draw(UPDATE_FAULTS), delete=draw(st.booleans()))
+    return request
+
+
+def _with_fault(request, member, value, delete):
+    if value is None and delete:
+        request.pop(member, None)
+    else:
+        request[member] = value
+
+
+def _update_requests():
+    """Every form of UPDATE_FORMS, with its one valid set of values, alone and with each of UPDATE_FAULTS."""
+    for expression, condition, names, _, values in UPDATE_FORMS:
+        base = {"TableName": "tab", "Key": {"pk": {"S": "u1"}, "sk": {"N": "1"}}, "UpdateExpression": expression,
+                "ReturnValues": "ALL_NEW"}
+        for member, value in (("ConditionExpression", condition), ("ExpressionAttributeNames", names),
+                              ("ExpressionAttributeValues", values)):
+            if value is not None:
+                base[member] = value
+        yield base
+        for member, value in UPDATE_FAULT_LIST:
+            for delete in ((False, True) if value is None else (False,)):
+                request = copy.deepcopy(base)
+                _with_fault(request, member, value, delete)
+                yield request
+
 
 @pytest.fixture(scope="module")
 def pair():
@@ -98,15 +191,15 @@ def _contents(model):
     return sorted(map(repr, api.dispatch(model, "Scan", {"TableName": "tab"})["Items"]))
 
 
-@given(st.lists(st.tuples(st.sampled_from(["PutItem", "GetItem"]), st.booleans(), st.data()),
-                min_size=1, max_size=6))
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@given(st.lists(st.tuples(st.sampled_from(["PutItem", "GetItem", "UpdateItem", "UpdateItem"]), st.booleans(),
+                          st.data()), min_size=1, max_size=6))
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 def test_shortcut_answers_as_the_checking_path(pair, steps):
     """In process, and in the JSON form the HTTP door dispatches (wire=True)."""
     fast, slow = pair
     for op, wire, data in steps:
-        request = data.draw(PUT if op == "PutItem" else GET)
+        request = data.draw({"PutItem": PUT, "GetItem": GET, "UpdateItem": UPDATE()}[op])
         if wire:
             request = _json_form(request)
         got = _outcome(fast, op, copy.deepcopy(request), True, wire)
@@ -115,11 +208,31 @@ def test_shortcut_answers_as_the_checking_path(pair, steps):
     assert _contents(fast) == _contents(slow)
 
 
+def test_update_shortcut_every_form_and_fault(pair):
+    """Deterministically, each valid UpdateItem form with each single fault: the shortcut answers as the
+    checking path, in process and in the HTTP door's JSON form."""
+    fast, slow = pair
+    for op, request in [("PutItem", {"TableName": "tab", "Item": {"pk": {"S": "u1"}, "sk": {"N": "1"},
+                                                                 "a": {"N": "2"}, "b": {"L": []}}})]:
+        for model in pair:
+            api.dispatch(model, op, request)
+    checked = 0
+    for request in _update_requests():
+        for wire in (False, True):
+            r = _json_form(request) if wire else request
+            got = _outcome(fast, "UpdateItem", copy.deepcopy(r), True, wire)
+            want = _outcome(slow, "UpdateItem", copy.deepcopy(r), False, wire)
+            assert got == want, (wire, request)
+            checked += 1
+    assert checked > 500
+    assert _contents(fast) == _contents(slow)
+
+
 def test_shortcuts_take_the_common_requests(pair, monkeypatch):
     """The shortcuts are taken (not silently bypassed) for a plain PutItem and GetItem."""
     fast, _ = pair
     taken = []
-    for op in ("PutItem", "GetItem"):
+    for op in ("PutItem", "GetItem", "UpdateItem"):
         original = api.SHORTCUTS[op]
 
         def spy(model, request, _original=original, _op=op):
@@ -133,4 +246,10 @@ def test_shortcuts_take_the_common_requests(pair, monkeypatch):
     got = api.dispatch(fast, "GetItem", {"TableName": "tab", "Key": {"pk": item["pk"], "sk": item["sk"]},
                                          "ConsistentRead": True})
     assert got == {"Item": item}
-    assert taken == [("PutItem", True), ("GetItem", True)]
+    got = api.dispatch(fast, "UpdateItem", {"TableName": "tab", "Key": {"pk": item["pk"], "sk": item["sk"]},
+                                            "UpdateExpression": "SET #f = #f + :d", "ConditionExpression": "#f > :z",
+                                            "ExpressionAttributeNames": {"#f": "f"},
+                                            "ExpressionAttributeValues": {":d": {"N": "1"}, ":z": {"N": "0"}},
+                                            "ReturnValues": "UPDATED_NEW"})
+    assert got == {"Attributes": {"f": {"N": "13.5"}}}
+    assert taken == [("PutItem", True), ("GetItem", True), ("UpdateItem", True)]

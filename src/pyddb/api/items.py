@@ -42,6 +42,7 @@ from pyddb.model.items import (INVALID, check_item_key, check_key, fast_key_addr
                                written_bytes)
 from pyddb.types import attrvalue, size
 from pyddb.types.invalid import InvalidValue
+from pyddb.validation import rules
 
 _RETURN_ON_FAILURE = "ReturnValuesOnConditionCheckFailure"
 
@@ -318,8 +319,60 @@ def _check_nesting(plan, new: Dict[str, Any]) -> None:
                 raise ValidationException(e.message) from None
 
 
+# The members an UpdateItem shortcut takes: the expression form only (AttributeUpdates, Expected and the
+# other members go the checking way), with ReturnValues one of its shape's enum.
+_UPDATE_SHORTCUT_MEMBERS = frozenset(("TableName", "Key", "UpdateExpression", "ConditionExpression",
+                                      "ExpressionAttributeNames", "ExpressionAttributeValues", "ReturnValues"))
+_RETURN_VALUES = frozenset(("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"))
+
+
+@shortcut("UpdateItem")
+def update_item_shortcut(model, request: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """api.SHORTCUTS: an UpdateItem of the members above, naming a table by its name, with string
+    expressions, ExpressionAttributeNames/Values maps the rules accept (non-empty, well-formed keys, names
+    within the AttributeName shape) and a ReturnValues of the enum, would pass the shape walk and the rules
+    when its Key and values validate (attrvalue accepts no value the AttributeValue shape refuses). So it
+    goes straight to the operation's own checks; if any of them fails, nothing has been written and the
+    checking path answers instead, with DynamoDB's order of checks. Anything else -> None."""
+    if not _UPDATE_SHORTCUT_MEMBERS.issuperset(request) or None in request.values():
+        return None
+    name = request.get("TableName")
+    if type(name) is not str or name not in model.tables or type(request.get("UpdateExpression")) is not str:
+        return None                     # (an existing table's name passes the TableName shape)
+    condition = request.get("ConditionExpression")
+    rv = request.get("ReturnValues")
+    if (condition is not None and type(condition) is not str) or (rv is not None and (
+            type(rv) is not str or rv not in _RETURN_VALUES)):
+        return None
+    names = request.get("ExpressionAttributeNames")
+    if names is not None:
+        if type(names) is not dict or not names:
+            return None
+        for k, v in names.items():
+            if (type(k) is not str or type(v) is not str or len(v) > MAX_ATTRIBUTE_NAME
+                    or not rules.NAME_KEY.fullmatch(k)):
+                return None
+    values = request.get("ExpressionAttributeValues")
+    if values is not None:
+        if type(values) is not dict or not values:
+            return None
+        for k in values:
+            if type(k) is not str or not rules.VALUE_KEY.fullmatch(k):
+                return None
+    try:
+        prepared = _update_prepare(model, request)
+    except (DynamoDBError, InvalidValue, UnicodeEncodeError):
+        return None                     # nothing written: the checking path gives the error in its order
+    return _update(model, request, *prepared)
+
+
 @operation("UpdateItem")
 def update_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
+    return _update(model, request, *_update_prepare(model, request))
+
+
+def _update_prepare(model, request: Dict[str, Any]) -> tuple:
+    """UpdateItem's checks up to the read of the item; changes nothing."""
     key = validate_item(request["Key"])
     exprs = Expressions(request)
     condition = exprs.condition()            # UpdateItem reports ConditionExpression errors first
@@ -340,6 +393,12 @@ def update_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
         check_key_paths(t, exprs.nested.get("update"))
     dynamic_keys = _dynamic_index_key_sets(t, plan) if indexed and plan is not None and not legacy else ()
     index_keys = _index_key_types(t) if indexed else {}
+    return key, t, pk, sk, condition, plan, legacy, dynamic_keys, index_keys
+
+
+def _update(model, request: Dict[str, Any], key, t, pk, sk, condition, plan, legacy, dynamic_keys,
+            index_keys) -> Dict[str, Any]:
+    """UpdateItem from the read of the item on (what _update_prepare returned)."""
 
     def build(old):
         base = old if old is not None else dict(key)

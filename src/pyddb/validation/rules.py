@@ -184,8 +184,8 @@ def scan_segments(request: Dict[str, Any]) -> None:
 # ExpressionAttributeNames / ExpressionAttributeValues maps
 # ---------------------------------------------------------------------------------------------------------
 
-_NAME_KEY = re.compile(r"#[0-9a-zA-Z_]+")
-_VALUE_KEY = re.compile(r":[0-9a-zA-Z_]+")
+NAME_KEY = _NAME_KEY = re.compile(r"#[0-9a-zA-Z_]+")     # (NAME_KEY, VALUE_KEY: also api/items.py's shortcut)
+VALUE_KEY = _VALUE_KEY = re.compile(r":[0-9a-zA-Z_]+")
 
 
 def check_expression_attribute_maps(request: Dict[str, Any]) -> None:
@@ -197,7 +197,7 @@ def check_expression_attribute_maps(request: Dict[str, Any]) -> None:
         if not names:
             raise ValidationException("ExpressionAttributeNames must not be empty")
         for k in names:
-            if not _NAME_KEY.fullmatch(k):
+            if type(k) is not str or not _NAME_KEY.fullmatch(k):      # (a non-str key: in process only)
                 raise ValidationException(
                     'ExpressionAttributeNames contains invalid key: Syntax error; key: "%s"' % k
                 )
@@ -206,7 +206,7 @@ def check_expression_attribute_maps(request: Dict[str, Any]) -> None:
         if not values:
             raise ValidationException("ExpressionAttributeValues must not be empty")
         for k in values:
-            if not _VALUE_KEY.fullmatch(k):
+            if type(k) is not str or not _VALUE_KEY.fullmatch(k):
                 raise ValidationException(
                     'ExpressionAttributeValues contains invalid key: Syntax error; key: "%s"' % k
                 )
