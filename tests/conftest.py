@@ -24,10 +24,11 @@ def _stale_extensions():
         for f in files:
             for suffix in importlib.machinery.EXTENSION_SUFFIXES:
                 if f.endswith(suffix):
-                    source = os.path.join(folder, f[:-len(suffix)] + ".py")
-                    if os.path.exists(source) and os.path.getmtime(source) > os.path.getmtime(
-                            os.path.join(folder, f)):
-                        stale.append(os.path.relpath(source, root))
+                    for ext in (".py", ".pxd"):     # (a .pxd gives a compiled .py its C types: attrvalue.pxd)
+                        source = os.path.join(folder, f[:-len(suffix)] + ext)
+                        if os.path.exists(source) and os.path.getmtime(source) > os.path.getmtime(
+                                os.path.join(folder, f)):
+                            stale.append(os.path.relpath(source, root))
                     break
     return stale
 
