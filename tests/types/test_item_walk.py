@@ -229,3 +229,38 @@ def test_the_result_is_a_new_canonical_copy(build):
     assert n == size.item_size(out)
     assert item["a"]["M"]["b"] == {"N": "1.50"} and item["n"] == {"N": "0012"}
     assert out["a"] is not item["a"] and out["a"]["M"] is not item["a"]["M"] and out["é"] is not item["é"]
+
+
+def _interpreted_size():
+    path = os.path.join(os.path.dirname(size.__file__), "size.py")
+    spec = importlib.util.spec_from_file_location("pyddb.types._size_interpreted", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+SIZE_INTERPRETED = _interpreted_size()
+
+
+@settings(max_examples=400, deadline=None)
+@given(item=items)
+def test_size_walk_compiled_and_interpreted_agree(item):
+    """size.item_size/value_size (typed by size.pxd when compiled) equal size.py run as plain Python."""
+    try:
+        valid = attrvalue.validate_item(item)
+    except (InvalidValue, UnicodeEncodeError):
+        return
+    try:
+        want = ("ok", SIZE_INTERPRETED.item_size(valid))
+    except UnicodeEncodeError as e:
+        want = ("unicode", str(e))
+    try:
+        got = ("ok", size.item_size(valid))
+    except UnicodeEncodeError as e:
+        got = ("unicode", str(e))
+    assert got == want
+    for av in valid.values():
+        try:
+            assert size.value_size(av) == SIZE_INTERPRETED.value_size(av)
+        except UnicodeEncodeError:
+            pass
