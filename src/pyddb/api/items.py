@@ -42,7 +42,6 @@ from pyddb.model.items import (INVALID, check_item_key, check_key, fast_key_addr
                                written_bytes)
 from pyddb.types import attrvalue, size
 from pyddb.types.invalid import InvalidValue
-from pyddb.validation import rules
 
 _RETURN_ON_FAILURE = "ReturnValuesOnConditionCheckFailure"
 
@@ -344,20 +343,21 @@ def update_item_shortcut(model, request: Dict[str, Any]) -> Optional[Dict[str, A
     if (condition is not None and type(condition) is not str) or (rv is not None and (
             type(rv) is not str or rv not in _RETURN_VALUES)):
         return None
+    # (a names or values key the rules would refuse is never used by an expression, whose placeholders are
+    # #[0-9a-zA-Z_]+ and :[0-9a-zA-Z_]+ tokens: _update_prepare's unused-placeholder check refuses it.)
     names = request.get("ExpressionAttributeNames")
     if names is not None:
         if type(names) is not dict or not names:
             return None
         for k, v in names.items():
-            if (type(k) is not str or type(v) is not str or len(v) > MAX_ATTRIBUTE_NAME
-                    or not rules.NAME_KEY.fullmatch(k)):
+            if type(k) is not str or type(v) is not str or len(v) > MAX_ATTRIBUTE_NAME:
                 return None
     values = request.get("ExpressionAttributeValues")
     if values is not None:
         if type(values) is not dict or not values:
             return None
         for k in values:
-            if type(k) is not str or not rules.VALUE_KEY.fullmatch(k):
+            if type(k) is not str:
                 return None
     try:
         prepared = _update_prepare(model, request)

@@ -60,9 +60,10 @@ class ParseCache:
             self.misses += 1
             return None
         self.hits += 1
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
+        try:
+            self._data.move_to_end(key)      # (one C call under the GIL; an eviction meanwhile: KeyError)
+        except KeyError:
+            pass
         return value
 
     def store(self, key, value) -> None:

@@ -184,8 +184,8 @@ def scan_segments(request: Dict[str, Any]) -> None:
 # ExpressionAttributeNames / ExpressionAttributeValues maps
 # ---------------------------------------------------------------------------------------------------------
 
-NAME_KEY = _NAME_KEY = re.compile(r"#[0-9a-zA-Z_]+")     # (NAME_KEY, VALUE_KEY: also api/items.py's shortcut)
-VALUE_KEY = _VALUE_KEY = re.compile(r":[0-9a-zA-Z_]+")
+_NAME_KEY = re.compile(r"#[0-9a-zA-Z_]+")
+_VALUE_KEY = re.compile(r":[0-9a-zA-Z_]+")
 
 
 def check_expression_attribute_maps(request: Dict[str, Any]) -> None:
