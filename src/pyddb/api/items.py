@@ -38,8 +38,8 @@ from pyddb.errors import DynamoDBError, ValidationException
 from pyddb.expressions import ast
 from pyddb.expressions import messages as expression_messages
 from pyddb.model import indexes
-from pyddb.model.items import (INVALID, check_item_key, check_key, fast_key_address, index_write_units,
-                               written_bytes)
+from pyddb.model.items import (INVALID, check_item_key, check_key, fast_item_address, fast_key_address,
+                               index_write_units, written_bytes)
 from pyddb.types import attrvalue, size
 from pyddb.types.invalid import InvalidValue
 
@@ -183,7 +183,7 @@ def put_item(model, request: Dict[str, Any]) -> Dict[str, Any]:
 
 def _put(model, request: Dict[str, Any], t, item: Dict[str, Any], condition, condition_paths) -> Dict[str, Any]:
     """PutItem from the table's item checks on (the request, its values and expressions are valid)."""
-    pk, sk = check_item_key(t, item)
+    pk, sk = fast_item_address(t, item) or check_item_key(t, item)
     model.check_index_keys(t, item)
     check_key_paths(t, condition_paths)
     return_old = request.get("ReturnValues") == "ALL_OLD"

@@ -79,17 +79,21 @@ def fast_key_address(t: TableDef, key: Any) -> Optional[Tuple[bytes, bytes]]:
     the key size limits, the answer is what validate_item + check_key would return; for anything else it is
     None and the caller takes the checking path, which raises DynamoDB's error in DynamoDB's order. Only S,
     B and integer N values in canonical form are taken here (others go the long way)."""
-    if type(key) is not dict:
+    if type(key) is not dict or len(key) != (2 if t.range_key is not None else 1):
         return None
+    return fast_item_address(t, key)
+
+
+def fast_item_address(t: TableDef, item: Item) -> Optional[Tuple[bytes, bytes]]:
+    """The engine address of a validated item (or key) whose key attributes need no error checking: what
+    check_item_key would return; None for anything else (the caller runs check_item_key, which raises)."""
     hk, rk = t.hash_key, t.range_key
-    if len(key) != (2 if rk is not None else 1):
-        return None
-    pk = _fast_key_bytes(key.get(hk.name), hk.type, MAX_HASH_KEY_SIZE)
+    pk = _fast_key_bytes(item.get(hk.name), hk.type, MAX_HASH_KEY_SIZE)
     if pk is None:
         return None
     if rk is None:
         return pk, b""
-    sk = _fast_key_bytes(key.get(rk.name), rk.type, MAX_RANGE_KEY_SIZE)
+    sk = _fast_key_bytes(item.get(rk.name), rk.type, MAX_RANGE_KEY_SIZE)
     if sk is None:
         return None
     return pk, sk
