@@ -416,7 +416,8 @@ def _update(model, request: Dict[str, Any], key, t, pk, sk, condition, plan, leg
                 raise ValidationException(UNSUPPORTED_INDEX_KEY_TYPE)
         _check_nesting(plan, new)
         measured = size.item_size(new)
-        if not legacy:
+        if not legacy and measured + UPDATE_BASE_COST + (SET_ADD_COST + 1) * len(plan.actions) > size.MAX_ITEM_SIZE:
+            # (the written attributes are some of the new item's, so below this bound they cannot matter)
             measured = max(measured, _written_size_and_cost(plan, new))
         if measured > size.MAX_ITEM_SIZE:
             raise ValidationException(size.ITEM_TOO_LARGE_UPDATE)
