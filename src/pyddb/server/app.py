@@ -16,8 +16,11 @@ THREADS
 INVARIANTS
     (A1) Per connection, responses go out in request order: a connection runs one request at a time; requests
          pipelined behind a pooled one wait in its queue (reading pauses past MAX_QUEUED).
-    (A2) Each response is written with one transport.write() of the complete bytes, and TCP_NODELAY is set:
-         no small-write/delayed-ACK stall (40 ms a request otherwise).
+    (A2) Each response is written with one transport.write() of the complete bytes (a connection's responses
+         due together: one write for all), and TCP_NODELAY is set: no small-write/delayed-ACK stall (40 ms a
+         request otherwise). With more than one connection open, responses are written once the loop has run
+         what it has now (protocol.WriteBatch: the requests of one wake-up answered, then their responses
+         back to back); a close, a 400/413 or a "100 Continue" writes what is due first.
     (A3) A request whose body passes MAX_BODY_BYTES is answered 413 and its connection closed before the rest
          of the body is buffered; an HTTP message that does not parse is answered 400 and closed.
     (A4) A client that goes away mid-request loses only its own request; a write already handed to the pool
@@ -126,6 +129,7 @@ class HttpConnection(HttpReader, asyncio.Protocol):
         "_discard",
         "_head_len",
         "_headers",
+        "_pending",
         "_raw",
         "_url",
         "busy",
@@ -153,6 +157,7 @@ class HttpConnection(HttpReader, asyncio.Protocol):
         self.closed = False
         self.paused = False
         self._discard = False      # after a 413/400: ignore whatever else arrives
+        self._pending: list = []   # responses due, written together when the loop's batch is done (A2)
         self.last = self.loop.time()   # last bytes received or sent (A6)
         self._reset()
 
@@ -173,6 +178,7 @@ class HttpConnection(HttpReader, asyncio.Protocol):
     def connection_lost(self, exc) -> None:
         self.closed = True
         self.queue.clear()
+        self._pending.clear()
         self.server.connections.discard(self)
 
     # data_received: HttpReader's (compiled)
@@ -194,12 +200,13 @@ class HttpConnection(HttpReader, asyncio.Protocol):
         self._discard = True
         self.queue.clear()
         if not self.closed:
-            self.transport.write(out)
+            self._pending.append(out)                        # after the answers already due (A1)
             self._close()
 
     def _close(self) -> None:
         if not self.closed:
             self.closed = True
+            self._flush()                                    # what is due goes out before the close
             self.transport.close()
 
     def idle(self) -> bool:
@@ -300,10 +307,12 @@ class Server:
         self.server: Any = None
         self.stopping = False
         self.inflight = 0
+        self.writes: Any = None      # protocol.WriteBatch, made in start() (A2)
         self._drained: Optional[asyncio.Event] = None
 
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
+        self.writes = protocol.WriteBatch(self.loop)
         self._drained = asyncio.Event()
         if self.sock is not None:
             self.server = await self.loop.create_server(lambda: HttpConnection(self), sock=self.sock,

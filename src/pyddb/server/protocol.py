@@ -490,6 +490,7 @@ class HttpReader:
             self._fail(too_large_response())                 # (A3) before reading the body
             raise _HttpParserError("body too large")
         if "expect" in headers and headers["expect"].lower() == "100-continue":
+            self._flush()                                    # earlier answers first (A1)
             self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     def on_body(self, body: bytes) -> None:
@@ -550,10 +551,55 @@ class HttpReader:
     def _send(self, out: bytes, keep_alive: bool) -> None:
         if self.closed:
             return
-        self.transport.write(out)                            # (A2) one write per response
+        pending = self._pending
+        pending.append(out)                                  # (A2) written by _flush, soon
+        if len(pending) == 1:
+            server = self.server
+            if len(server.connections) > 1:
+                server.writes.add(self)                      # when the loop has answered the others too
+            else:
+                self._flush()                                # no one else to batch with: now
         self.last = self.loop.time()
         if not keep_alive or (self.server.stopping and not self.queue):
-            self._close()
+            self._close()                                    # which flushes first
+
+    def _flush(self) -> None:
+        """Write the responses due, in order, with one transport.write (A2)."""
+        pending = self._pending
+        if pending:                                          # (none after connection_lost)
+            out = pending[0] if len(pending) == 1 else b"".join(pending)
+            pending.clear()
+            self.transport.write(out)
+
+
+class WriteBatch:
+    """(app.py A2) The connections with responses due, written once the event loop has run what it has now:
+    every request that arrived in one wake-up is answered first, then the responses go out back to back,
+    each connection's with one transport.write (as Redis writes its replies before it sleeps). A client
+    already woken by the first response reads the rest without being woken again: on loopback, waking a
+    sleeping reader was most of a response's write() (PutItem over 8 connections: 38 -> 30 us of server
+    CPU, Query 89 -> 68). With one connection open there is nothing to batch with, and responses are
+    written at once (batching alone cost it 2-6 us a request and ~10 us of latency)."""
+
+    __slots__ = ("call_soon", "conns", "scheduled")
+
+    def __init__(self, loop: Any) -> None:
+        self.call_soon = loop.call_soon
+        self.conns: List[Any] = []
+        self.scheduled = False
+
+    def add(self, conn: Any) -> None:
+        self.conns.append(conn)
+        if not self.scheduled:
+            self.scheduled = True
+            self.call_soon(self.flush)
+
+    def flush(self) -> None:
+        self.scheduled = False
+        conns = self.conns
+        self.conns = []
+        for conn in conns:
+            conn._flush()
 
 
 def internal_error_response(req: Request) -> bytes:
@@ -600,6 +646,7 @@ __all__ = [
     "Handler",
     "HttpReader",
     "Request",
+    "WriteBatch",
     "bad_request_response",
     "decode_body",
     "dumps",
