@@ -181,3 +181,32 @@ def test_repeated_requests_use_the_kept_resolution(tmp_path):
         c.update_item(ExpressionAttributeValues={":q": {"N": "7"}, ":one": {"N": "1"}}, **request)
         assert common.RESOLVED.hits == hits + 2            # the condition and the update
         assert c.get_item(TableName=TABLE, Key={"pk": {"S": "z"}})["Item"]["q"] == {"N": "8"}
+
+
+def test_kept_resolutions_hold_no_request_values_and_no_large_name_maps(tmp_path):
+    """R4: what RESOLVED keeps was resolved against stand-ins of the values' types, and a request with a large
+    names map is not kept (each entry stays small whatever the requests carry)."""
+    import pyddb
+    from pyddb.api import common
+
+    marker = "kept-nowhere-" + "x" * 1000
+    with pyddb.connect(str(tmp_path / "db")) as c:
+        c.create_table(TableName=TABLE, AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                       KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST")
+        c.update_item(TableName=TABLE, Key={"pk": {"S": "r4"}}, UpdateExpression="SET r4a = :big, r4n = :n",
+                      ConditionExpression="attribute_not_exists(r4a) OR r4a <> :big",
+                      ExpressionAttributeValues={":big": {"S": marker}, ":n": {"N": "12345678901"}})
+        kept = [entry for key, entry in common.RESOLVED._data.items() if "r4a" in key[1]]
+        assert len(kept) == 2                               # the condition and the update
+        assert all(marker not in repr(entry[0].actions if hasattr(entry[0], "actions") else entry[0])
+                   and "12345678901" not in repr(entry[0].actions if hasattr(entry[0], "actions") else entry[0])
+                   for entry in kept)
+        assert c.get_item(TableName=TABLE, Key={"pk": {"S": "r4"}})["Item"]["r4a"] == {"S": marker}
+        names = {"#r%d" % i: "r4name%d" % i for i in range(100)}
+        request = dict(TableName=TABLE, Key={"pk": {"S": "r4"}}, ExpressionAttributeNames=names,
+                       UpdateExpression="SET " + ", ".join("%s = :v" % k for k in names),
+                       ExpressionAttributeValues={":v": {"S": "v"}})
+        c.update_item(**request)
+        c.update_item(**request)
+        assert not any("r4name" in repr(key) for key in list(common.RESOLVED._data))     # not kept
+        assert c.get_item(TableName=TABLE, Key={"pk": {"S": "r4"}})["Item"]["r4name99"] == {"S": "v"}

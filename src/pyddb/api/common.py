@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, Iterable, Optional, Set
 
 from pyddb import expressions as ex
-from pyddb.errors import ValidationException
+from pyddb.errors import DynamoDBError, ValidationException
 from pyddb.expressions import ast
 from pyddb.expressions.cache import ParseCache
 from pyddb.expressions.evaluate import compile_condition
@@ -63,7 +63,19 @@ def _validate_values_typed(values):
 #        request's own validated values.
 #   (R3) the placeholders an expression used are kept with it and marked used again on each hit, so the
 #        unused-placeholder check (across all of a request's expressions) sees what resolving would have.
+#   (R4) a kept tree holds no request's values: it is resolved against a stand-in of each value's type
+#        (_STAND_INS), and a request whose names map is large (over _MAX_KEPT_NAMES names or
+#        _MAX_KEPT_NAME_CHARS characters) is not kept, so 4096 entries stay a few MB at most.
 RESOLVED = ParseCache(4096)
+_MAX_KEPT_NAMES = 64
+_MAX_KEPT_NAME_CHARS = 1024
+_STAND_INS = {"S": {"S": ""}, "N": {"N": "0"}, "B": {"B": b""}, "BOOL": {"BOOL": True}, "NULL": {"NULL": True},
+              "SS": {"SS": [""]}, "NS": {"NS": ["0"]}, "BS": {"BS": [b""]}, "L": {"L": []}, "M": {"M": {}}}
+
+
+def _stand_ins(typed) -> Dict[str, Any]:
+    """{placeholder: a value of its type} from _validate_values_typed's (":a", "N", ":b", "S", ...)."""
+    return {typed[i]: _STAND_INS[typed[i + 1]] for i in range(0, len(typed), 2)}
 
 
 def _nested_of_paths(plan) -> Set[str]:
@@ -98,14 +110,29 @@ class Expressions:
             for k in used_values:
                 r.used_values[k] = True
             return result, names
-        own = ex.Resolver(r.names, r.values)
-        result = resolve(own)
+        # Resolve against stand-ins of the values' types (R4): a kept tree holds none of the request's values.
+        # An error, or a check that looked at a value itself, is decided again with the real values.
+        own = ex.Resolver(r.names, _stand_ins(self._placeholders[1]))
+        try:
+            result = resolve(own)
+        except DynamoDBError:
+            result = None
+        keep = result is not None and not own.value_checked
+        if not keep:
+            own = ex.Resolver(r.names, r.values)
+            result = resolve(own)
         names = frozenset(nested(result))
         r.used_names.update(own.used_names)
         r.used_values.update(own.used_values)
-        if not own.value_checked:
+        if keep and self._small_key():
             RESOLVED.store(key, (result, names, tuple(own.used_names), tuple(own.used_values)))
         return result, names
+
+    def _small_key(self) -> bool:
+        """Whether the names map is small enough to keep in a RESOLVED key (R4)."""
+        names = self._placeholders[0]
+        return names is None or (len(names) <= _MAX_KEPT_NAMES
+                                 and sum(len(v) for _, v in names) <= _MAX_KEPT_NAME_CHARS)
 
     def condition(self, kind: str = "ConditionExpression") -> Optional[Callable[[Dict], bool]]:
         text = self.request.get(kind)

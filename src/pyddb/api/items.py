@@ -336,7 +336,8 @@ def update_item_shortcut(model, request: Dict[str, Any]) -> Optional[Dict[str, A
     if not _UPDATE_SHORTCUT_MEMBERS.issuperset(request) or None in request.values():
         return None
     name = request.get("TableName")
-    if type(name) is not str or name not in model.tables or type(request.get("UpdateExpression")) is not str:
+    if (type(name) is not str or name not in model.tables or type(request.get("UpdateExpression")) is not str
+            or type(request.get("Key")) is not dict):
         return None                     # (an existing table's name passes the TableName shape)
     condition = request.get("ConditionExpression")
     rv = request.get("ReturnValues")
