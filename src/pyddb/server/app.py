@@ -382,11 +382,15 @@ class Server:
             elif conn.transport is not None and not conn.paused:
                 conn.paused = True
                 conn.transport.pause_reading()
-        if self.inflight:
+        # The pool's hand-back may set _drained and, serving the connection's next queued request, submit it
+        # (clearing it) in one callback: wait() then returns with a request running, so check again.
+        deadline = self.loop.time() + self.drain_timeout
+        while self.inflight:
             try:
-                await asyncio.wait_for(self._drained.wait(), self.drain_timeout)
+                await asyncio.wait_for(self._drained.wait(), max(0.0, deadline - self.loop.time()))
             except asyncio.TimeoutError:
                 log.warning("stopping with %d requests still running", self.inflight)
+                break
         for conn in list(self.connections):
             conn._close()
         if self.server is not None:
