@@ -160,9 +160,10 @@ def put_item_shortcut(model, request: Dict[str, Any]) -> Optional[Dict[str, Any]
         item, nbytes = attrvalue.validate_item_sized(raw)
     except (InvalidValue, UnicodeEncodeError):
         return None
-    for attribute in item:
-        if len(attribute) > MAX_ATTRIBUTE_NAME:
-            return None
+    if nbytes > MAX_ATTRIBUTE_NAME:     # (else no name is longer: a name's bytes count in the item's size)
+        for attribute in item:
+            if len(attribute) > MAX_ATTRIBUTE_NAME:
+                return None
     if nbytes > size.MAX_ITEM_SIZE:
         raise ValidationException(size.ITEM_TOO_LARGE)
     # the checking path's lookup, at the same point: ResourceNotFoundException if a DeleteTable won meanwhile
