@@ -32,6 +32,8 @@ INVARIANTS
     (A7) An unexpected exception, inline or in the pool, is answered as Handler.handle answers one (protocol.py
          P1): a 500 InternalServerError in DynamoDB's envelope (`internal_error_response`), logged; the
          connection and the server go on.
+    (A8) Bytes after a request with "Connection: close" are ignored: every request up to and including that
+         one is answered, in order (a pooled write too), then the connection closes (no 400).
 """
 from __future__ import annotations
 

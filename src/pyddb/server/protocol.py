@@ -436,8 +436,15 @@ class HttpReader:
             self.parser.feed_data(data)
         except _HttpParserUpgrade:
             self._fail(bad_request_response())
-        except _HttpParserError:
-            if not self._discard:
+        except _HttpParserError as e:
+            if self._discard:
+                pass
+            elif str(e).startswith("Data after"):
+                # More bytes after a message with "Connection: close" (llhttp's "Data after `Connection:
+                # close`"): the requests up to that one are answered in order and the connection closes after
+                # its response (HTTP/1.1, RFC 9112 9.6); what follows it is ignored, not answered 400 (A8).
+                self._discard = True
+            else:
                 self._fail(bad_request_response())
 
     def _reset(self) -> None:
