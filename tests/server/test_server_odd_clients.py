@@ -56,3 +56,40 @@ def test_data_after_connection_close_in_a_later_read_is_ignored_too(full_server)
         assert (status, json.loads(body)) == (200, {}) and headers["connection"] == "close"
         assert rest == b"" and is_closed(s)
     assert client.get_item(TableName="tbl", Key={"pk": {"S": "later"}})["Item"]["n"] == {"N": "3"}
+
+
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+def test_100_continue_of_a_pipelined_request_follows_the_earlier_pooled_answer(full_server):
+    """The PutItem runs in the pool while the ListTables behind it asks "Expect: 100-continue": its 100 comes
+    after the PutItem's 200 (responses in request order, A1), then its own answer once the body is sent."""
+    srv, _ = full_server
+    with connect(srv.url) as s:
+        second = request(LIST, b"{}", extra="Expect: 100-continue\r\n")
+        s.sendall(_put("expect", 1) + _put("expect", 2) + second[:-2])     # the second's head, no body
+        rest = b""
+        for _ in range(2):
+            status, _, body, rest = read_response(s, rest)
+            assert (status, json.loads(body)) == (200, {})              # not the 100 first
+        while len(rest) < len(CONTINUE):
+            rest += s.recv(100)
+        assert rest == CONTINUE
+        s.sendall(b"{}")
+        status, _, body, rest = read_response(s)
+        assert status == 200 and "TableNames" in json.loads(body) and rest == b""
+    assert_serving(srv.url)
+
+
+def test_no_100_continue_once_the_body_came_before_the_earlier_requests_were_answered(full_server):
+    srv, _ = full_server
+    with connect(srv.url) as s:
+        s.sendall(_put("expect", 3) + request(LIST, b"{}", extra="Expect: 100-continue\r\n")
+                  + request(LIST, b"{}"))
+        status, _, body, rest = read_response(s)
+        assert (status, json.loads(body)) == (200, {})
+        for _ in range(2):
+            status, _, body, rest = read_response(s, rest)
+            assert status == 200 and "TableNames" in json.loads(body)
+        assert rest == b""
+    assert_serving(srv.url)

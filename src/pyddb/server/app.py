@@ -15,7 +15,9 @@ THREADS
 
 INVARIANTS
     (A1) Per connection, responses go out in request order: a connection runs one request at a time; requests
-         pipelined behind a pooled one wait in its queue (reading pauses past MAX_QUEUED).
+         pipelined behind a pooled one wait in its queue (reading pauses past MAX_QUEUED). A "100 Continue"
+         is interim, but in order too: for a request pipelined behind unanswered ones it is sent once they
+         are answered, and not at all if its body arrives first.
     (A2) Each response is written with one transport.write() of the complete bytes (a connection's responses
          due together: one write for all), and TCP_NODELAY is set: no small-write/delayed-ACK stall (40 ms a
          request otherwise). With more than one connection open, responses are written once the loop has run
@@ -129,6 +131,7 @@ class HttpConnection(HttpReader, asyncio.Protocol):
         "_body",
         "_body_len",
         "_discard",
+        "_expect",
         "_head_len",
         "_headers",
         "_pending",
@@ -159,6 +162,7 @@ class HttpConnection(HttpReader, asyncio.Protocol):
         self.closed = False
         self.paused = False
         self._discard = False      # after a 413/400: ignore whatever else arrives
+        self._expect = False       # a "100 Continue" waits for the answers to earlier requests (A1)
         self._pending: list = []   # responses due, written together when the loop's batch is done (A2)
         self.last = self.loop.time()   # last bytes received or sent (A6)
         self._reset()

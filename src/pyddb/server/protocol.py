@@ -497,8 +497,11 @@ class HttpReader:
             self._fail(too_large_response())                 # (A3) before reading the body
             raise _HttpParserError("body too large")
         if "expect" in headers and headers["expect"].lower() == "100-continue":
-            self._flush()                                    # earlier answers first (A1)
-            self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            if self.busy or self.queue:
+                self._expect = True                          # (A1) sent by _run once the earlier are answered
+            else:
+                self._flush()                                # earlier answers first (A1)
+                self.transport.write(CONTINUE)
 
     def on_body(self, body: bytes) -> None:
         n = self._body_len + len(body)
@@ -523,6 +526,8 @@ class HttpReader:
         self._body = []
         self._body_len = 0
         self._head_len = 0
+        if self._expect:
+            self._expect = False                             # its body came: no 100 due any more
         queue = self.queue
         queue.append(req)
         if len(queue) > MAX_QUEUED and not self.paused:
@@ -554,6 +559,12 @@ class HttpReader:
         if self.paused and len(queue) < MAX_QUEUED // 2 and not self.closed:
             self.paused = False
             self.transport.resume_reading()
+        if self._expect and not queue and not self.busy and not self.closed:
+            # (A1) the request whose head asked "Expect: 100-continue" waited for the answers to the requests
+            # before it: they are all out (or due first), so its interim 100 keeps the order of responses
+            self._expect = False
+            self._flush()
+            self.transport.write(CONTINUE)
 
     def _send(self, out: bytes, keep_alive: bool) -> None:
         if self.closed:
@@ -607,6 +618,9 @@ class WriteBatch:
         self.conns = []
         for conn in conns:
             conn._flush()
+
+
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
 def internal_error_response(req: Request) -> bytes:
