@@ -69,8 +69,9 @@ def _validate_values_typed(values):
 RESOLVED = ParseCache(4096)
 _MAX_KEPT_NAMES = 64
 _MAX_KEPT_NAME_CHARS = 1024
-_STAND_INS = {"S": {"S": ""}, "N": {"N": "0"}, "B": {"B": b""}, "BOOL": {"BOOL": True}, "NULL": {"NULL": True},
-              "SS": {"SS": [""]}, "NS": {"NS": ["0"]}, "BS": {"BS": [b""]}, "L": {"L": []}, "M": {"M": {}}}
+_STAND_INS = {"S": {"S": ""}, "N": {"N": "0"}, "B": {"B": b""}, "BOOL": {"BOOL": True},
+              "NULL": {"NULL": True}, "SS": {"SS": [""]}, "NS": {"NS": ["0"]}, "BS": {"BS": [b""]},
+              "L": {"L": []}, "M": {"M": {}}}
 
 
 def _stand_ins(typed) -> Dict[str, Any]:
@@ -98,8 +99,10 @@ class Expressions:
         self.nested: Dict[str, Set[str]] = {}
         self.legacy_update = False
 
-    def _resolved(self, kind: str, text: str, resolve: Callable[[Any], Any], nested: Callable[[Any], Set[str]]):
-        """(resolve(resolver), nested(that)) for expression `text` of this request, through RESOLVED (R1-R3)."""
+    def _resolved(self, kind: str, text: str, resolve: Callable[[Any], Any],
+                  nested: Callable[[Any], Set[str]]):
+        """(resolve(resolver), nested(that)) for expression `text` of this request, through RESOLVED
+        (R1-R4)."""
         key = (kind, text, self._placeholders)
         r = self.resolver
         entry = RESOLVED.lookup(key)
@@ -152,8 +155,8 @@ class Expressions:
         text = self.request.get("FilterExpression")
         if text is not None:
             tree, self.nested["filter"] = self._resolved(
-                "FilterExpression", text, lambda r: r.condition_tree(ex.parse_condition(text, "FilterExpression")),
-                nested_names)
+                "FilterExpression", text,
+                lambda r: r.condition_tree(ex.parse_condition(text, "FilterExpression")), nested_names)
             return compile_condition(tree, self.resolver.values)
         conditions = self.request.get(legacy_param)
         if conditions:
@@ -166,7 +169,8 @@ class Expressions:
         text = self.request.get("ProjectionExpression")
         if text is not None:
             plan, self.nested["projection"] = self._resolved(
-                "ProjectionExpression", text, lambda r: r.projection(ex.parse_projection(text)), _nested_of_paths)
+                "ProjectionExpression", text, lambda r: r.projection(ex.parse_projection(text)),
+                _nested_of_paths)
             return plan
         if self.request.get("AttributesToGet"):
             text, names, _ = legacy.attributes_to_get(self.request["AttributesToGet"])

@@ -322,18 +322,19 @@ def _check_nesting(plan, new: Dict[str, Any]) -> None:
 # The members an UpdateItem shortcut takes: the expression form only (AttributeUpdates, Expected and the
 # other members go the checking way), with ReturnValues one of its shape's enum.
 _UPDATE_SHORTCUT_MEMBERS = frozenset(("TableName", "Key", "UpdateExpression", "ConditionExpression",
-                                      "ExpressionAttributeNames", "ExpressionAttributeValues", "ReturnValues"))
+                                      "ExpressionAttributeNames", "ExpressionAttributeValues",
+                                      "ReturnValues"))
 _RETURN_VALUES = frozenset(("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"))
 
 
 @shortcut("UpdateItem")
 def update_item_shortcut(model, request: Dict[str, Any]) -> Optional[Dict[str, Any]]:
-    """api.SHORTCUTS: an UpdateItem of the members above, naming a table by its name, with string
-    expressions, ExpressionAttributeNames/Values maps the rules accept (non-empty, well-formed keys, names
-    within the AttributeName shape) and a ReturnValues of the enum, would pass the shape walk and the rules
-    when its Key and values validate (attrvalue accepts no value the AttributeValue shape refuses). So it
-    goes straight to the operation's own checks; if any of them fails, nothing has been written and the
-    checking path answers instead, with DynamoDB's order of checks. Anything else -> None."""
+    """api.SHORTCUTS: an UpdateItem of the members above, naming a table by its name, with a dict Key,
+    string expressions, non-empty ExpressionAttributeNames/Values maps with string keys (names within the
+    AttributeName shape) and a ReturnValues of the enum, would pass the shape walk and the rules when the
+    operation's own checks pass it (docs/datamodel.md, Shortcuts). So it goes straight to those checks; if
+    any of them fails, nothing has been written and the checking path answers instead, with DynamoDB's
+    order of checks. Anything else -> None."""
     if not _UPDATE_SHORTCUT_MEMBERS.issuperset(request) or None in request.values():
         return None
     name = request.get("TableName")
@@ -418,7 +419,8 @@ def _update(model, request: Dict[str, Any], key, t, pk, sk, condition, plan, leg
                 raise ValidationException(UNSUPPORTED_INDEX_KEY_TYPE)
         _check_nesting(plan, new)
         measured = size.item_size(new)
-        if not legacy and measured + UPDATE_BASE_COST + (SET_ADD_COST + 1) * len(plan.actions) > size.MAX_ITEM_SIZE:
+        bound = measured + UPDATE_BASE_COST + (SET_ADD_COST + 1) * len(plan.actions)
+        if not legacy and bound > size.MAX_ITEM_SIZE:
             # (the written attributes are some of the new item's, so below this bound they cannot matter)
             measured = max(measured, _written_size_and_cost(plan, new))
         if measured > size.MAX_ITEM_SIZE:

@@ -45,10 +45,10 @@ class Value:
 
 @dataclass(frozen=True)
 class Literal:
-    """A resolved value: the wire AttributeValue dict (never mutated), and the placeholder it came from (`ref`,
-    None when no request's ExpressionAttributeValues gave it). A resolved tree kept for later requests
-    (api/common.py, the resolution cache) is evaluated against each request's own values: the value of a
-    Literal with a ref is `values[ref]` of the values the evaluation is given, `av` only without them."""
+    """A resolved value: the wire AttributeValue dict (never mutated), and the placeholder it came from
+    (`ref`, None when no request's ExpressionAttributeValues gave it). A resolved tree kept for later
+    requests (api/common.py RESOLVED) is evaluated against each request's own values: the value of a Literal
+    with a ref is `values[ref]` of the values the evaluation is given, `av` only without them."""
     av: Any
     ref: Optional[str] = field(default=None, compare=False)
 

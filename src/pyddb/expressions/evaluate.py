@@ -238,7 +238,7 @@ def _compare_path_literal(op, path, av):
 
 
 def compile_condition(node, env=None):
-    """Resolved condition tree -> function item -> bool. `env`: the values its Literals take (see literal())."""
+    """Resolved condition tree -> function item -> bool. `env`: the values its Literals take (literal())."""
     cls = type(node)
     if cls is ast.Compare:
         if type(node.left) is ast.Path and type(node.right) is ast.Literal:
