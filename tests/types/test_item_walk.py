@@ -16,15 +16,16 @@ from pyddb.types import attrvalue, numbers, size
 from pyddb.types.invalid import InvalidValue
 
 
-def _interpreted():
-    path = os.path.join(os.path.dirname(attrvalue.__file__), "attrvalue.py")
-    spec = importlib.util.spec_from_file_location("pyddb.types._attrvalue_interpreted", path)
+def _interpreted(name):
+    """pyddb.types.<name> run from its .py (not the compiled extension beside it)."""
+    path = os.path.join(os.path.dirname(attrvalue.__file__), name + ".py")
+    spec = importlib.util.spec_from_file_location("pyddb.types._%s_interpreted" % name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-INTERPRETED = _interpreted()
+INTERPRETED = _interpreted("attrvalue")
 BUILDS = [pytest.param(attrvalue, id="imported"), pytest.param(INTERPRETED, id="interpreted")]
 
 
@@ -231,15 +232,7 @@ def test_the_result_is_a_new_canonical_copy(build):
     assert out["a"] is not item["a"] and out["a"]["M"] is not item["a"]["M"] and out["é"] is not item["é"]
 
 
-def _interpreted_size():
-    path = os.path.join(os.path.dirname(size.__file__), "size.py")
-    spec = importlib.util.spec_from_file_location("pyddb.types._size_interpreted", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-SIZE_INTERPRETED = _interpreted_size()
+SIZE_INTERPRETED = _interpreted("size")
 
 
 @settings(max_examples=400, deadline=None)
