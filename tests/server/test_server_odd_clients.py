@@ -93,3 +93,132 @@ def test_no_100_continue_once_the_body_came_before_the_earlier_requests_were_ans
             assert status == 200 and "TableNames" in json.loads(body)
         assert rest == b""
     assert_serving(srv.url)
+
+
+def _on_loop(srv, fn):
+    """fn() run on the server's event loop thread; its result."""
+    import asyncio
+
+    async def call():
+        return fn()
+    return asyncio.run_coroutine_threadsafe(call(), srv._loop).result(10)
+
+
+def _server_side(srv, sock):
+    """The server's HttpConnection of this client socket (once the server has accepted it)."""
+    import time
+
+    port = sock.getsockname()[1]
+    deadline = time.monotonic() + 10
+    while True:
+        found = _on_loop(srv, lambda: [c for c in srv.server.connections
+                                       if c.transport.get_extra_info("peername")[1] == port])
+        if found or time.monotonic() > deadline:
+            return found[0]
+        time.sleep(0.02)
+
+
+def test_a_client_that_pipelines_without_reading_is_paused_and_its_answers_stay_bounded(http_server, http_ddb,
+                                                                                         table):
+    """(A9) 200 GetItems of a 300 KB item pipelined, nothing read: the server stops reading from the client and
+    runs no more of its requests once its transport's buffer is full, instead of buffering ~60 MB; other
+    connections are served meanwhile; then the client reads every answer, in order."""
+    import socket
+    import time
+
+    big = "x" * 300_000
+    http_ddb.put_item(TableName=table, Item={"pk": {"S": "big"}, "v": {"S": big}})
+    n = 100
+    for i in range(n):
+        http_ddb.put_item(TableName=table, Item={"pk": {"S": "small%d" % i}, "i": {"N": str(i)}})
+    batch = b"".join(request("DynamoDB_20120810.GetItem", {"TableName": table, "Key": {"pk": {"S": pk}}})
+                     for i in range(n) for pk in ("big", "small%d" % i))
+    host, port = http_server.url.split("//", 1)[1].rsplit(":", 1)
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    s.settimeout(30)
+    s.connect((host, int(port)))
+    with s:
+        s.sendall(batch)
+        conn = _server_side(http_server, s)
+        deadline = time.monotonic() + 20
+        state = lambda: (getattr(conn, "wpaused", False), len(conn.queue),  # noqa: E731
+                         conn.transport.get_write_buffer_size())
+        paused, held, buffered = _on_loop(http_server, state)
+        while not paused and buffered < 20 * 300_000 and time.monotonic() < deadline:
+            time.sleep(0.05)
+            paused, held, buffered = _on_loop(http_server, state)
+        assert paused and held > 0, (paused, held, buffered)   # requests held, not answered into the buffer
+        assert buffered < 20 * 300_000                       # (MAX_QUEUED + a few) answers, not 200 of them
+        assert_serving(http_server.url)                      # another connection is served meanwhile
+        rest = b""
+        for i in range(n):
+            status, _, body, rest = read_response(s, rest)
+            assert status == 200 and json.loads(body)["Item"]["v"]["S"] == big
+            status, _, body, rest = read_response(s, rest)
+            assert status == 200 and json.loads(body)["Item"]["i"] == {"N": str(i)}
+        assert rest == b""
+        assert not _on_loop(http_server, lambda: conn.wpaused or conn.paused or len(conn.queue))
+
+
+class _FlowTransport:
+    """A transport that checks pause_reading/resume_reading alternate, and calls pause_writing on its protocol
+    once `limit` responses are buffered (as asyncio's transports do past their high-water mark)."""
+
+    def __init__(self, limit):
+        self.reading_paused = False
+        self.writes = []
+        self.limit = limit
+        self.protocol = None
+        self.closed = False
+
+    def pause_reading(self):
+        assert not self.reading_paused
+        self.reading_paused = True
+
+    def resume_reading(self):
+        assert self.reading_paused
+        self.reading_paused = False
+
+    def write(self, data):
+        self.writes.append(data)
+        if len(self.writes) == self.limit:
+            self.protocol.pause_writing()
+
+    def drain(self):
+        out, self.writes = b"".join(self.writes), []
+        self.protocol.resume_writing()
+        return out
+
+    def close(self):
+        self.closed = True
+
+    def get_extra_info(self, name):
+        return ("127.0.0.1", 5555) if name == "peername" else None
+
+
+def test_reading_is_paused_exactly_while_the_queue_is_full_or_the_transport_is_paused_for_writing():
+    """(A9 with A1) pause_writing/resume_writing and the MAX_QUEUED pause share the transport's reading state:
+    it is paused while either holds, and each call changes it (never paused or resumed twice)."""
+    from test_server_batched_writes import _connections
+    from pyddb.server.protocol import MAX_QUEUED
+
+    _, (conn,) = _connections(1)
+    t = _FlowTransport(limit=3)
+    t.protocol = conn
+    conn.transport = t
+    health = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+    conn.data_received(health * 5)                  # answered one by one until the third write pauses it
+    assert len(t.writes) == 3 and conn.wpaused and t.reading_paused and len(conn.queue) == 2
+    conn.data_received(health * (MAX_QUEUED + 5))   # (bytes read before the pause took effect) held too
+    assert len(t.writes) == 3 and conn.paused and len(conn.queue) == MAX_QUEUED + 7
+    t.limit = 5
+    assert t.drain().count(b"HTTP/1.1 200") == 3    # resume_writing: runs what was held, until paused again
+    assert conn.wpaused and conn.paused and t.reading_paused and len(conn.queue) == MAX_QUEUED + 2
+    t.limit = 10 ** 6
+    assert t.drain().count(b"HTTP/1.1 200") == 5    # the rest is run, and reading resumes with the queue empty
+    assert len(t.writes) == MAX_QUEUED + 2 and not conn.queue
+    assert not conn.wpaused and not conn.paused and not t.reading_paused
+    conn.pause_writing()
+    conn.resume_writing()
+    assert not t.reading_paused

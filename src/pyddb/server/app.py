@@ -36,6 +36,11 @@ INVARIANTS
          connection and the server go on.
     (A8) Bytes after a request with "Connection: close" are ignored: every request up to and including that
          one is answered, in order (a pooled write too), then the connection closes (no 400).
+    (A9) Backpressure: while a connection's transport is paused for writing (its buffer past the high-water
+         mark: a client that pipelines and does not read), reading from it is paused and its queued requests
+         are held; resume_writing reads and runs them again. Reading is paused exactly while `paused` (queue
+         full, stop) or `wpaused`. A run of pipelined answers is written every MAX_QUEUED responses even while
+         batching (A2), so what is buffered for one connection stays bounded.
 """
 from __future__ import annotations
 
@@ -144,6 +149,7 @@ class HttpConnection(HttpReader, asyncio.Protocol):
         "loop",
         "parser",
         "paused",
+        "wpaused",
         "peer",
         "queue",
         "server",
@@ -160,7 +166,8 @@ class HttpConnection(HttpReader, asyncio.Protocol):
         self.queue: Deque[Request] = collections.deque()
         self.busy = False          # a request of this connection is in the write pool (A1)
         self.closed = False
-        self.paused = False
+        self.paused = False        # reading paused: MAX_QUEUED requests queued, or stop() (A1, A5)
+        self.wpaused = False       # the transport's buffer is full: reading paused, requests held (A9)
         self._discard = False      # after a 413/400: ignore whatever else arrives
         self._expect = False       # a "100 Continue" waits for the answers to earlier requests (A1)
         self._pending: list = []   # responses due, written together when the loop's batch is done (A2)
@@ -188,6 +195,24 @@ class HttpConnection(HttpReader, asyncio.Protocol):
         self.server.connections.discard(self)
 
     # data_received: HttpReader's (compiled)
+
+    def pause_writing(self) -> None:
+        """(A9) The transport's write buffer passed its high-water mark (the client is not reading its
+        answers): stop reading from it and hold the requests queued, so what is buffered for it stays
+        bounded; other connections go on."""
+        self.wpaused = True
+        if not self.paused:
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        """(A9) The buffer drained below its low-water mark: read again and run the requests held."""
+        self.wpaused = False
+        if self.closed:
+            return
+        if not self.paused:
+            self.transport.resume_reading()                  # first, so the flags match the transport
+        if not self.busy:
+            self._run()
 
     # ---- running requests ----------------------------------------------------------------------------------
 
@@ -387,7 +412,8 @@ class Server:
                 conn._close()
             elif conn.transport is not None and not conn.paused:
                 conn.paused = True
-                conn.transport.pause_reading()
+                if not conn.wpaused:
+                    conn.transport.pause_reading()
         # The pool's hand-back may set _drained and, serving the connection's next queued request, submit it
         # (clearing it) in one callback: wait() then returns with a request running, so check again.
         deadline = self.loop.time() + self.drain_timeout

@@ -423,7 +423,7 @@ class HttpReader:
     here because this module is compiled (the callbacks run for every header of every request: ~3 us a
     request interpreted), and the loop that runs a connection's inline requests and writes their responses
     (`_run`, `_send`: app.py A1, A2, A7), and asyncio's `data_received`. The connection provides `parser`, `transport`, `queue`, `busy`,
-    `closed`, `paused`, `peer`, `handler`, `server` (`submit`, `stopping`), `loop`, `last`, the per-message
+    `closed`, `paused`, `wpaused`, `peer`, `handler`, `server` (`submit`, `stopping`), `loop`, `last`, the per-message
     fields `_url, _raw, _headers, _body, _body_len, _head_len`, `_discard`, and `_fail(bytes)`, `_close()`."""
 
     __slots__ = ()
@@ -532,7 +532,8 @@ class HttpReader:
         queue.append(req)
         if len(queue) > MAX_QUEUED and not self.paused:
             self.paused = True
-            self.transport.pause_reading()
+            if not self.wpaused:                             # else paused already (A9)
+                self.transport.pause_reading()
         if not self.busy:
             self._run()
 
@@ -541,7 +542,7 @@ class HttpReader:
         """Serve queued requests in order: inline ones now, the first pooled one hands off and stops (A1)."""
         handler = self.handler
         queue = self.queue
-        while queue and not self.busy and not self.closed:
+        while queue and not self.busy and not self.closed and not self.wpaused:    # (A9) wpaused: held
             req = queue.popleft()
             if is_inline(req, handler.write_engine):
                 try:
@@ -558,7 +559,8 @@ class HttpReader:
                 self.server.submit(self, req)
         if self.paused and len(queue) < MAX_QUEUED // 2 and not self.closed:
             self.paused = False
-            self.transport.resume_reading()
+            if not self.wpaused:                             # (A9) else resume_writing resumes it
+                self.transport.resume_reading()
         if self._expect and not queue and not self.busy and not self.closed:
             # (A1) the request whose head asked "Expect: 100-continue" waited for the answers to the requests
             # before it: they are all out (or due first), so its interim 100 keeps the order of responses
@@ -571,12 +573,16 @@ class HttpReader:
             return
         pending = self._pending
         pending.append(out)                                  # (A2) written by _flush, soon
-        if len(pending) == 1:
+        n = len(pending)
+        if n == 1:
             server = self.server
             if len(server.connections) > 1:
                 server.writes.add(self)                      # when the loop has answered the others too
             else:
                 self._flush()                                # no one else to batch with: now
+        elif n >= MAX_QUEUED:
+            self._flush()                                    # (A9) a long pipelined run: written as it goes,
+                                                             # so a client that does not read pauses it
         self.last = self.loop.time()
         if not keep_alive or (self.server.stopping and not self.queue):
             self._close()                                    # which flushes first
