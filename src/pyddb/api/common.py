@@ -52,7 +52,7 @@ def _validate_values_typed(values):
     return out, tuple(typed)
 
 
-# RESOLVED EXPRESSIONS (R1-R3). Resolving an expression (resolve.py: placeholders, operand types, paths) is
+# RESOLVED EXPRESSIONS (R1-R4). Resolving an expression (resolve.py: placeholders, operand types, paths) is
 # most of an UpdateItem's expression cost, and its outcome depends on the expression's text, the request's
 # ExpressionAttributeNames, and the placeholders and *types* of its ExpressionAttributeValues; not on the
 # values themselves, which a resolved tree reads per request (evaluate.literal: every Literal keeps its
