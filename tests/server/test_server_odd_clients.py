@@ -222,3 +222,75 @@ def test_reading_is_paused_exactly_while_the_queue_is_full_or_the_transport_is_p
     conn.pause_writing()
     conn.resume_writing()
     assert not t.reading_paused
+
+
+def test_a_half_closed_client_gets_the_answer_to_its_pooled_write(full_server):
+    """(A4) The client sends a PutItem (run in the pool here) and closes its sending side at once: the write is
+    answered before the connection closes (it was applied but answered with nothing)."""
+    import socket
+
+    srv, client = full_server
+    with connect(srv.url) as s:
+        s.sendall(_put("half-closed", 7))
+        s.shutdown(socket.SHUT_WR)
+        status, _, body, rest = read_response(s)
+        assert (status, json.loads(body)) == (200, {}) and rest == b"" and is_closed(s)
+    assert client.get_item(TableName="tbl", Key={"pk": {"S": "half-closed"}})["Item"]["n"] == {"N": "7"}
+
+
+def test_a_client_that_never_reads_its_answers_is_closed_by_the_idle_sweep(tmp_path):
+    """(A6 with A9) Requests held for a client that does not read count as nothing running: after idle_timeout
+    the connection is aborted (its buffer would never drain), while a reading connection is served."""
+    import socket
+    import time
+
+    from pyddb.server.app import ServerThread
+    from pyddb.server.testing import boto3_client
+    from srvhelpers import make_table
+
+    srv = ServerThread(str(tmp_path / "db"), sync="off", idle_timeout=1.0).start()
+    try:
+        client = boto3_client(srv.url)
+        make_table(srv, client, "tbl")
+        client.put_item(TableName="tbl", Item={"pk": {"S": "big"}, "v": {"S": "x" * 300_000}})
+        get = request("DynamoDB_20120810.GetItem", {"TableName": "tbl", "Key": {"pk": {"S": "big"}}})
+        host, port = srv.url.split("//", 1)[1].rsplit(":", 1)
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        s.connect((host, int(port)))
+        with s:
+            s.sendall(get * 60)
+            conn = _server_side(srv, s)
+            deadline = time.monotonic() + 15
+            while _on_loop(srv, lambda: conn in srv.server.connections) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert not _on_loop(srv, lambda: conn in srv.server.connections)
+            assert conn.closed
+        assert_serving(srv.url)
+        client.close()
+    finally:
+        srv.stop()
+
+
+def test_a_stopping_server_does_not_resume_reading_when_a_queue_drains():
+    """(A5, A9) stop() pauses reading from a connection with requests to finish; serving them must not resume
+    it (the requests pipelined after would be read and run during the drain)."""
+    from test_server_batched_writes import _connections
+
+    _, (conn,) = _connections(1)
+    t = _FlowTransport(limit=10 ** 6)
+    t.protocol = conn
+    conn.transport = t
+    submitted = []
+    conn.server.submit = lambda c, req: submitted.append(req)
+    health = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+    conn.busy = True                                # a pooled request runs: the rest is queued
+    conn.data_received(health + _put("queued", 1) + health)
+    assert len(conn.queue) == 3
+    conn.server.stopping = True                     # what stop() does to such a connection
+    conn.paused = True
+    t.pause_reading()
+    conn.busy = False
+    conn._run()                                     # the hand-back: the GET is answered, the PutItem pooled
+    assert len(submitted) == 1 and conn.busy and len(conn.queue) == 1
+    assert t.reading_paused and conn.paused         # still not reading: the server is stopping

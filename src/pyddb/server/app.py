@@ -26,11 +26,14 @@ INVARIANTS
     (A3) A request whose body passes MAX_BODY_BYTES is answered 413 and its connection closed before the rest
          of the body is buffered; an HTTP message that does not parse is answered 400 and closed.
     (A4) A client that goes away mid-request loses only its own request; a write already handed to the pool
-         completes (and is durable per the sync mode) even though its response has nowhere to go.
+         completes (and is durable per the sync mode) even though its response has nowhere to go. A client
+         that only closes its sending side (a half-close) still gets the answers to what it sent: the
+         connection closes after the last of them (eof_received).
     (A5) stop() stops accepting, lets queued and running requests finish (bounded by `drain_timeout`), closes
          connections, then closes the model, which checkpoints.
     (A6) A connection with nothing running that has been silent for idle_timeout (300 s) is closed, whether
-         between requests or half-way through one (a client that stopped sending).
+         between requests or half-way through one (a client that stopped sending), or with requests held
+         because it does not read its answers (A9: then aborted, as its buffer would never drain).
     (A7) An unexpected exception, inline or in the pool, is answered as Handler.handle answers one (protocol.py
          P1): a 500 InternalServerError in DynamoDB's envelope (`internal_error_response`), logged; the
          connection and the server go on.
@@ -39,7 +42,7 @@ INVARIANTS
     (A9) Backpressure: while a connection's transport is paused for writing (its buffer past the high-water
          mark: a client that pipelines and does not read), reading from it is paused and its queued requests
          are held; resume_writing reads and runs them again. Reading is paused exactly while `paused` (queue
-         full, stop) or `wpaused`. A run of pipelined answers is written every MAX_QUEUED responses even while
+         full, stop: a draining queue does not resume a stopping server's reading) or `wpaused`. A run of pipelined answers is written every MAX_QUEUED responses even while
          batching (A2), so what is buffered for one connection stays bounded.
 """
 from __future__ import annotations
@@ -136,6 +139,7 @@ class HttpConnection(HttpReader, asyncio.Protocol):
         "_body",
         "_body_len",
         "_discard",
+        "_eof",
         "_expect",
         "_head_len",
         "_headers",
@@ -169,6 +173,7 @@ class HttpConnection(HttpReader, asyncio.Protocol):
         self.paused = False        # reading paused: MAX_QUEUED requests queued, or stop() (A1, A5)
         self.wpaused = False       # the transport's buffer is full: reading paused, requests held (A9)
         self._discard = False      # after a 413/400: ignore whatever else arrives
+        self._eof = False          # the client closed its sending side: close after the last answer (A4)
         self._expect = False       # a "100 Continue" waits for the answers to earlier requests (A1)
         self._pending: list = []   # responses due, written together when the loop's batch is done (A2)
         self.last = self.loop.time()   # last bytes received or sent (A6)
@@ -195,6 +200,14 @@ class HttpConnection(HttpReader, asyncio.Protocol):
         self.server.connections.discard(self)
 
     # data_received: HttpReader's (compiled)
+
+    def eof_received(self):
+        """(A4) The client closed its sending side. With a request running or queued, keep the transport open
+        to answer them (True), and close after the last answer (protocol._send); else let it close."""
+        if self.busy or self.queue:
+            self._eof = True
+            return True
+        return None
 
     def pause_writing(self) -> None:
         """(A9) The transport's write buffer passed its high-water mark (the client is not reading its
@@ -241,7 +254,8 @@ class HttpConnection(HttpReader, asyncio.Protocol):
             self.transport.close()
 
     def idle(self) -> bool:
-        return not self.busy and not self.queue
+        """Nothing running and nothing queued, or only requests held for a client not reading (A6, A9)."""
+        return not self.busy and (not self.queue or self.wpaused)
 
 
 class WritePool:
@@ -361,7 +375,11 @@ class Server:
         now = self.loop.time()
         for conn in list(self.connections):
             if conn.idle() and now - conn.last > self.idle_timeout:
-                conn._close()
+                if conn.wpaused and not conn.closed:  # its buffer would never drain: close() would wait on it
+                    conn.closed = True
+                    conn.transport.abort()
+                else:
+                    conn._close()
         if not self.stopping:
             self._sweeper = self.loop.call_later(min(15.0, self.idle_timeout / 2), self._sweep)
 

@@ -424,7 +424,8 @@ class HttpReader:
     request interpreted), and the loop that runs a connection's inline requests and writes their responses
     (`_run`, `_send`: app.py A1, A2, A7), and asyncio's `data_received`. The connection provides `parser`, `transport`, `queue`, `busy`,
     `closed`, `paused`, `wpaused`, `peer`, `handler`, `server` (`submit`, `stopping`), `loop`, `last`, the per-message
-    fields `_url, _raw, _headers, _body, _body_len, _head_len`, `_discard`, and `_fail(bytes)`, `_close()`."""
+    fields `_url, _raw, _headers, _body, _body_len, _head_len`, `_discard`, `_eof`, and `_fail(bytes)`,
+    `_close()`."""
 
     __slots__ = ()
 
@@ -557,7 +558,7 @@ class HttpReader:
             else:
                 self.busy = True
                 self.server.submit(self, req)
-        if self.paused and len(queue) < MAX_QUEUED // 2 and not self.closed:
+        if self.paused and len(queue) < MAX_QUEUED // 2 and not self.closed and not self.server.stopping:
             self.paused = False
             if not self.wpaused:                             # (A9) else resume_writing resumes it
                 self.transport.resume_reading()
@@ -584,8 +585,9 @@ class HttpReader:
             self._flush()                                    # (A9) a long pipelined run: written as it goes,
                                                              # so a client that does not read pauses it
         self.last = self.loop.time()
-        if not keep_alive or (self.server.stopping and not self.queue):
-            self._close()                                    # which flushes first
+        if not keep_alive or (self.server.stopping and not self.queue) or (
+                self._eof and not self.queue and not self.busy):
+            self._close()                                    # which flushes first (A4: after a half-close)
 
     def _flush(self) -> None:
         """Write the responses due, in order, with one transport.write (A2)."""
