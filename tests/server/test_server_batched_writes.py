@@ -158,3 +158,15 @@ def test_many_connections_at_once_are_all_answered(endpoint):
         t.join(60)
     assert errors == []
     assert_serving(endpoint)
+
+
+def test_a_half_close_writes_the_answers_waiting_for_the_batch_then_closes():
+    """(app.py A4 with A2) The client's end of input arrives before the batch has written its answer: the answer
+    is written, then the connection closes (not closed with the answer still waiting)."""
+    loop, (a, b) = _connections(2)
+    a._send(b"answer", True)
+    assert a.transport.writes == []                  # waiting for the batch
+    assert a.eof_received() is True
+    assert a.transport.writes == [b"answer"] and a.transport.closed
+    loop.run_soon()                                  # the batch finds nothing more to write
+    assert a.transport.writes == [b"answer"]

@@ -42,8 +42,9 @@ INVARIANTS
     (A9) Backpressure: while a connection's transport is paused for writing (its buffer past the high-water
          mark: a client that pipelines and does not read), reading from it is paused and its queued requests
          are held; resume_writing reads and runs them again. Reading is paused exactly while `paused` (queue
-         full, stop: a draining queue does not resume a stopping server's reading) or `wpaused`. A run of pipelined answers is written every MAX_QUEUED responses even while
-         batching (A2), so what is buffered for one connection stays bounded.
+         full, stop: a draining queue does not resume a stopping server's reading) or `wpaused`. A run of
+         pipelined answers is written every MAX_QUEUED responses even while batching (A2), so what is
+         buffered for one connection stays bounded.
 """
 from __future__ import annotations
 
@@ -203,11 +204,13 @@ class HttpConnection(HttpReader, asyncio.Protocol):
 
     def eof_received(self):
         """(A4) The client closed its sending side. With a request running or queued, keep the transport open
-        to answer them (True), and close after the last answer (protocol._send); else let it close."""
+        to answer them, and close after the last answer (protocol._send); else close now, after writing the
+        answers due (a batch may not have written them yet: A2). True: the transport leaves closing to us."""
         if self.busy or self.queue:
             self._eof = True
-            return True
-        return None
+        else:
+            self._close()
+        return True
 
     def pause_writing(self) -> None:
         """(A9) The transport's write buffer passed its high-water mark (the client is not reading its
