@@ -457,12 +457,7 @@ class HttpReader:
         self._head_len = 0
 
     def on_message_begin(self) -> None:
-        self._url = b""
-        self._raw = {}
-        self._headers = {}
-        self._body = []
-        self._body_len = 0
-        self._head_len = 0
+        self._reset()
 
     def on_url(self, url: bytes) -> None:
         n = self._head_len + len(url)
@@ -521,12 +516,7 @@ class HttpReader:
                       "/" if url == b"/" else url.decode("latin-1"),
                       self._headers, parts[0] if len(parts) == 1 else b"".join(parts),
                       parser.should_keep_alive(), self.peer)
-        self._url = b""
-        self._raw = {}
-        self._headers = {}
-        self._body = []
-        self._body_len = 0
-        self._head_len = 0
+        self._body = []            # (not kept while the connection waits; the rest is reset by the next begin)
         if self._expect:
             self._expect = False                             # its body came: no 100 due any more
         queue = self.queue
