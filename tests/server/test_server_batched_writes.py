@@ -170,3 +170,21 @@ def test_a_half_close_writes_the_answers_waiting_for_the_batch_then_closes():
     assert a.transport.writes == [b"answer"] and a.transport.closed
     loop.run_soon()                                  # the batch finds nothing more to write
     assert a.transport.writes == [b"answer"]
+
+
+def test_a_failing_write_does_not_hold_the_rest_of_the_batch(caplog):
+    """A transport whose write raises (none is known to, but the batch must not depend on it): that connection
+    is aborted and logged, and the other connections of the batch still get their responses."""
+    loop, (a, b) = _connections(2)
+
+    def broken(data):
+        raise RuntimeError("transport gone")
+    aborted = []
+    a.transport.write = broken
+    a.transport.abort = lambda: aborted.append(True)
+    a._send(b"lost", True)
+    b._send(b"kept", True)
+    loop.run_soon()
+    assert b.transport.writes == [b"kept"]
+    assert a.closed and aborted == [True] and a._pending == []
+    assert "writing responses failed" in caplog.text

@@ -615,7 +615,13 @@ class WriteBatch:
         conns = self.conns
         self.conns = []
         for conn in conns:
-            conn._flush()
+            try:
+                conn._flush()
+            except Exception:                                # one transport's failure must not hold the others'
+                log.exception("writing responses failed; closing that connection")
+                conn.closed = True
+                conn._pending.clear()
+                conn.transport.abort()
 
 
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
