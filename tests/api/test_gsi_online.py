@@ -129,7 +129,9 @@ def test_gsi_created_on_a_populated_table_while_writers_run_holds_exactly_the_ri
     ddb.create_table(**table(keys=HASH, **ON_DEMAND))
     populate(ddb, 3000)
     ddb.model.backfills.batch_items = 50  # white-box: a build of many steps, so writes interleave
-    ddb.model.backfills.pause = 0.003
+    ddb.model.backfills.pause = 0.02      # 60 steps: >= 1.2 s, so the DescribeTable below sees it CREATING even
+                                          # when the four writers keep this thread waiting for the GIL (0.003
+                                          # gave 0.18 s, and a clean-clone CI run saw the build finished)
 
     stop = threading.Event()
     errors = []
