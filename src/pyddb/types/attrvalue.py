@@ -32,6 +32,7 @@ from decimal import Clamped, Context, Decimal, Inexact, Overflow, Rounded, Under
 
 from . import numbers
 from .size import number_size as _number_size
+from .size import number_size_of as _number_size_of
 from .size import value_size as _value_size
 from .invalid import InvalidValue
 
@@ -487,7 +488,7 @@ def _number_sized(into, key, v):
                     into[key] = "-" + text if negative else text
                 else:
                     into[key] = v
-                return 1 + (d + 1) // 2 + (0 if (d & 1 or exponent & 1) else 1) + (1 if negative else 0)
+                return _number_size_of(d, exponent, negative)
     c = numbers.canonical(v)
     into[key] = c
     return _number_size(c)

@@ -2,9 +2,10 @@
 # stays plain Python). value_size, item_size and number_size stay callable from Python (cpdef).
 cimport cython
 
-@cython.locals(negative=bint, point=Py_ssize_t, n=Py_ssize_t, exponent=Py_ssize_t, body=str, digits=str,
-               fraction=str)
+@cython.locals(negative=bint, point=Py_ssize_t, exponent=Py_ssize_t, body=str, digits=str, fraction=str)
 cpdef Py_ssize_t number_size(str text) except -1
+
+cpdef Py_ssize_t number_size_of(Py_ssize_t n, Py_ssize_t exponent, bint negative) except -1
 
 @cython.locals(total=Py_ssize_t, t=str, k=str)
 cpdef Py_ssize_t value_size(dict av) except -1

@@ -101,7 +101,12 @@ def number_size(text: str) -> int:
     else:                                              # ddd.ddd (canonical: no trailing zeros)
         digits = body[:point] + body[point + 1:]
         exponent = point - 1
-    n = len(digits)
+    return number_size_of(len(digits), exponent, negative)
+
+
+def number_size_of(n: int, exponent: int, negative: bool) -> int:
+    """The stored size of a number of n significant digits with that adjusted exponent: one exponent byte, one
+    byte per base-100 digit pair aligned on the decimal point, one terminator byte for a negative."""
     return 1 + (n + 1) // 2 + (0 if (n & 1 or exponent & 1) else 1) + (1 if negative else 0)
 
 
