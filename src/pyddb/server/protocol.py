@@ -37,8 +37,6 @@ INVARIANTS
 from __future__ import annotations
 
 import base64
-import functools
-import itertools
 import json
 import logging
 import re
@@ -58,7 +56,7 @@ from pyddb.errors import (
     SerializationException,
     UnknownOperationException,
 )
-from pyddb.requestids import new_request_id, next_request_id
+from pyddb.requestids import new_request_id, next_request_id, next_request_id_bytes
 
 
 log = logging.getLogger("pyddb.server")
@@ -239,12 +237,6 @@ def decode_body(raw: bytes, content_encoding: Optional[str]) -> bytes:
 
 # ---- response bytes --------------------------------------------------------------------------------------
 
-# Handler.handle's request ids as bytes, ready for the head: requestids.next_request_id's shape (a random
-# per-process prefix of 40 characters, a 12-digit hex counter), its own prefix and counter (next() on an
-# itertools.count is atomic, so pool threads share it safely).
-_next_rid = functools.partial(next, map((new_request_id()[:40].encode("ascii") + b"%012X").__mod__,
-                                        itertools.count(1)))
-
 _date_cache: List[Any] = [0, b""]
 
 
@@ -361,7 +353,7 @@ class Handler:
 
     def handle(self, req: Request) -> bytes:
         keep_alive = req.keep_alive
-        rid = _next_rid()
+        rid = next_request_id_bytes()
         headers = req.headers
         origin = b"Access-Control-Allow-Origin: *\r\n" if "origin" in headers else None
         extra: Tuple[bytes, ...] = (origin,) if origin else ()
