@@ -60,7 +60,8 @@ from typing import Any, Deque, Optional, Set
 import httptools
 
 from pyddb.server import protocol
-from pyddb.server.protocol import (  # noqa: F401 (MAX_* re-exported: the limits live with the parser callbacks)
+# (MAX_* are re-exported: the limits live with the parser callbacks)
+from pyddb.server.protocol import (  # noqa: F401
     MAX_BODY_BYTES,
     MAX_HEADER_BYTES,
     MAX_QUEUED,

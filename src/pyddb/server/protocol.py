@@ -147,7 +147,8 @@ _ascii_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, chec
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 ORJSON_MAX_BRACKETS = 500                  # far below json's recursion limit (sys.getrecursionlimit())
-# loads' pre-check in one pass: digits -> "0", brackets ("[", "{") -> "[", every other byte -> " "; then a body
+# loads' pre-check in one pass: digits -> "0", brackets ("[", "{") -> "[", every other byte -> " "; then a
+# body
 # has a run of 19+ digits (an integer orjson would read past 64 bits as a float: left to json) iff _DIGIT_RUN
 # is in its image, and its bracket count is the image's count of "[". (A regex search for [0-9]{19} costs
 # ~2.3 us on a 250-byte PutItem body, this ~0.4 us.)
@@ -403,8 +404,9 @@ class Handler:
         return dumps(api.dispatch(self.model, op, data, wire=True))
 
 
-# Header names as received -> their lower-case str (a dict lookup instead of a decode and a lower() per header).
-# Filled as names arrive, up to _HEADER_NAMES_MAX distinct spellings, so a client inventing names cannot grow it.
+# Header names as received -> their lower-case str (a dict lookup instead of a decode and a lower() per
+# header). Filled as names arrive, up to _HEADER_NAMES_MAX distinct spellings, so a client inventing names
+# cannot grow it.
 _HEADER_NAMES: Dict[bytes, str] = {}
 _HEADER_NAMES_MAX = 512
 _METHODS = {m.encode(): m for m in ("POST", "GET", "OPTIONS", "PUT", "HEAD", "DELETE")}
@@ -414,10 +416,10 @@ class HttpReader:
     """httptools' parser callbacks, building one `Request` per HTTP message: a mixin of app.HttpConnection,
     here because this module is compiled (the callbacks run for every header of every request: ~3 us a
     request interpreted), and the loop that runs a connection's inline requests and writes their responses
-    (`_run`, `_send`: app.py A1, A2, A7), and asyncio's `data_received`. The connection provides `parser`, `transport`, `queue`, `busy`,
-    `closed`, `paused`, `wpaused`, `peer`, `handler`, `server` (`submit`, `stopping`), `loop`, `last`, the per-message
-    fields `_url, _raw, _headers, _body, _body_len, _head_len`, `_discard`, `_eof`, and `_fail(bytes)`,
-    `_close()`."""
+    (`_run`, `_send`: app.py A1, A2, A7), and asyncio's `data_received`. The connection provides `parser`,
+    `transport`, `queue`, `busy`, `closed`, `paused`, `wpaused`, `peer`, `handler`, `server` (`submit`,
+    `stopping`), `loop`, `last`, the per-message fields `_url, _raw, _headers, _body, _body_len, _head_len`,
+    `_discard`, `_eof`, `_expect`, `_pending`, and `_fail(bytes)`, `_close()`."""
 
     __slots__ = ()
 
@@ -442,7 +444,8 @@ class HttpReader:
 
     def _reset(self) -> None:
         self._url = b""
-        self._raw = {}             # lower-case name -> value, as the head arrives (then a chunked body's trailers)
+        self._raw = {}             # lower-case name -> value, as the head arrives (then a chunked body's
+                                   # trailers)
         self._headers = {}         # the head's, when it is complete
         self._body = []
         self._body_len = 0
@@ -508,7 +511,7 @@ class HttpReader:
                       "/" if url == b"/" else url.decode("latin-1"),
                       self._headers, parts[0] if len(parts) == 1 else b"".join(parts),
                       parser.should_keep_alive(), self.peer)
-        self._body = []            # (not kept while the connection waits; the rest is reset by the next begin)
+        self._body = []            # (not kept while the connection waits; the next begin resets the rest)
         if self._expect:
             self._expect = False                             # its body came: no 100 due any more
         queue = self.queue
@@ -519,7 +522,6 @@ class HttpReader:
                 self.transport.pause_reading()
         if not self.busy:
             self._run()
-
 
     def _run(self) -> None:
         """Serve queued requests in order: inline ones now, the first pooled one hands off and stops (A1)."""
@@ -609,7 +611,7 @@ class WriteBatch:
         for conn in conns:
             try:
                 conn._flush()
-            except Exception:                                # one transport's failure must not hold the others'
+            except Exception:                   # one transport's failure must not hold the others'
                 log.exception("writing responses failed; closing that connection")
                 conn.closed = True
                 conn._pending.clear()
@@ -621,8 +623,8 @@ CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 def internal_error_response(req: Request) -> bytes:
     """The answer to an unexpected exception that escaped Handler.handle (its own, P1, is the same): a 500
-    with DynamoDB's `com.amazonaws.dynamodb.v20120810#InternalServerError` envelope, the request's JSON content
-    type, the CORS header when it sent Origin, and its keep-alive; the server goes on (app.py A7)."""
+    with DynamoDB's `com.amazonaws.dynamodb.v20120810#InternalServerError` envelope, the request's JSON
+    content type, the CORS header when it sent Origin, and its keep-alive; the server goes on (app.py A7)."""
     headers = req.headers
     ctype = headers.get("content-type", "").split(";", 1)[0].strip()
     response_type = b"application/x-amz-json-1.0" if ctype == JSON_TYPES[0] else b"application/json"

@@ -18,6 +18,6 @@ cdef Py_ssize_t _utf8_size(str s) except -1
 @cython.locals(total=Py_ssize_t, n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, plain=bint, m=dict, lst=list)
 cdef Py_ssize_t _sized_into(into, key, av, Py_ssize_t depth) except -1
 
-@cython.locals(d=Py_ssize_t, exponent=Py_ssize_t, negative=bint, body=str, ip=str, dot=str, fp=str, lead=str, frac=str,
-               text=str)
+@cython.locals(d=Py_ssize_t, exponent=Py_ssize_t, negative=bint, body=str, ip=str, dot=str, fp=str, lead=str,
+               frac=str, text=str)
 cdef Py_ssize_t _number_sized(into, key, str v) except -1

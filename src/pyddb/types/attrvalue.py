@@ -283,14 +283,14 @@ def validate_item_sized(item) -> tuple:
             total += len(name)
         else:
             plain = False
-    if not plain:                       # a name that is not a str, or not ASCII: the checks in validate_item's order
+    if not plain:                       # a name not a str, or not ASCII: the checks in validate_item's order
         total = _names_size(out, total, "attribute name", 0)
     return out, total
 
 
 def _names_size(m, total, what, overhead):
-    """total plus the UTF-8 size (+ overhead) of each non-ASCII name of m (the ASCII ones are counted already);
-    a name that is not a str is an error. In m's order, as validate_item checks them."""
+    """total plus the UTF-8 size (+ overhead) of each non-ASCII name of m (the ASCII ones are counted
+    already); a name that is not a str is an error. In m's order, as validate_item checks them."""
     for k in m:
         if type(k) is not str:
             _wrong_type(what, k)
@@ -316,7 +316,7 @@ def _utf8_size(s):
 
 
 def _sized_into(into, key, av, depth):
-    """into[key] = validate(av, depth); return size.value_size of it. `into` is the dict or list being built."""
+    """into[key] = validate(av, depth); return size.value_size of it. `into`: the dict or list being built."""
     if type(av) is dict and len(av) == 1:
         for t, v in av.items():
             if v is None:
