@@ -58,20 +58,17 @@ def test_add_and_delete_take_each_requests_values(ddb, table):
 
 
 def test_a_value_of_another_type_is_judged_again(ddb, table):
-    request = dict(TableName=TABLE, Key={"pk": {"S": "a"}}, UpdateExpression="SET n = n + :d")
-    ddb.update_item(ExpressionAttributeValues={":d": {"N": "1"}}, **request)
-    assert fails(ddb.update_item, ExpressionAttributeValues={":d": {"S": "1"}}, **request) == (
-        "ValidationException",
-        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: +, "
-        "operand type: S")
-    ddb.update_item(ExpressionAttributeValues={":d": {"N": "2"}}, **request)
-    assert item(ddb)["n"] == {"N": "13"}
-    request = dict(TableName=TABLE, Key={"pk": {"S": "a"}}, UpdateExpression="ADD n :d")
-    ddb.update_item(ExpressionAttributeValues={":d": {"N": "1"}}, **request)
-    assert fails(ddb.update_item, ExpressionAttributeValues={":d": {"S": "1"}}, **request) == (
-        "ValidationException",
-        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, "
-        "operand type: STRING, typeSet: ALLOWED_FOR_ADD_OPERAND")
+    for expression, wrong_type, after in (
+        ("SET n = n + :d", "operator or function: +, operand type: S", "13"),
+        ("ADD n :d", "operator: ADD, operand type: STRING, typeSet: ALLOWED_FOR_ADD_OPERAND", "16"),
+    ):
+        request = dict(TableName=TABLE, Key={"pk": {"S": "a"}}, UpdateExpression=expression)
+        ddb.update_item(ExpressionAttributeValues={":d": {"N": "1"}}, **request)
+        assert fails(ddb.update_item, ExpressionAttributeValues={":d": {"S": "1"}}, **request) == (
+            "ValidationException",
+            "Invalid UpdateExpression: Incorrect operand type for operator or function; " + wrong_type)
+        ddb.update_item(ExpressionAttributeValues={":d": {"N": "2"}}, **request)
+        assert item(ddb)["n"] == {"N": after}               # 10 + 1 + 2, then + 1 + 2
 
 
 def test_conditions_take_each_requests_values(ddb, table):
