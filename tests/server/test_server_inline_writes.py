@@ -1,7 +1,7 @@
 """protocol.INLINE_WRITES: with --sync normal/off a PutItem, UpdateItem or DeleteItem runs on the event loop
-(no hop to the write pool) while the engine's checkpoint headroom exceeds what one such write can append, so
-no automatic checkpoint falls to the loop; with --sync full, or with the headroom used up, it goes to the
-pool as every other write does."""
+(no hop to the write pool) while the model's quick_writes() holds: the engine's checkpoint headroom exceeds
+what one such write can append, so no automatic checkpoint falls to the loop; with --sync full, or with the
+headroom used up, it goes to the pool as every other write does."""
 import json
 
 import pytest
@@ -23,26 +23,36 @@ class Engine:
         self.checkpoint_headroom = headroom
 
 
+def quick(headroom, sync="normal"):
+    """The model's quick_writes over an engine with that much checkpoint headroom (the server's seam)."""
+    from pyddb.model.database import DynamoDB
+    model = DynamoDB.__new__(DynamoDB)            # white-box: only the two attributes quick_writes reads
+    model.sync_mode, model.engine = sync, Engine(headroom)
+    return model.quick_writes
+
+
 def req(op):
     return protocol.Request("POST", "/", {"x-amz-target": "DynamoDB_20120810." + op}, b"{}", True, None)
 
 
 @pytest.mark.parametrize("op", ["PutItem", "UpdateItem", "DeleteItem"])
 def test_single_item_writes_run_inline_only_with_headroom_and_no_fsync_wait(op):
-    roomy, tight = Engine(protocol.INLINE_WRITE_HEADROOM + 1), Engine(protocol.INLINE_WRITE_HEADROOM)
+    from pyddb.model.database import DynamoDB
+    roomy, tight = quick(DynamoDB.QUICK_WRITE_HEADROOM + 1), quick(DynamoDB.QUICK_WRITE_HEADROOM)
     assert protocol.is_inline(req(op), roomy)
     assert not protocol.is_inline(req(op), tight)
-    assert not protocol.is_inline(req(op), Engine(0))          # a checkpoint (or a split) is due
-    assert not protocol.is_inline(req(op), None)               # sync=full: the handler passes no engine
+    assert not protocol.is_inline(req(op), quick(0))           # a checkpoint (or a split) is due
+    assert not protocol.is_inline(req(op), None)               # sync=full: the handler passes no check
+    assert not protocol.is_inline(req(op), quick(1 << 40, sync="full"))
 
 
 @pytest.mark.parametrize("op", ["BatchWriteItem", "TransactWriteItems", "CreateTable", "Scan"])
 def test_other_writes_stay_in_the_pool(op):
-    assert not protocol.is_inline(req(op), Engine(1 << 40))
+    assert not protocol.is_inline(req(op), quick(1 << 40))
 
 
 def test_reads_stay_inline_without_an_engine():
-    assert protocol.is_inline(req("GetItem"), None) and protocol.is_inline(req("Query"), Engine(0))
+    assert protocol.is_inline(req("GetItem"), None) and protocol.is_inline(req("Query"), quick(0))
 
 
 @pytest.mark.parametrize("sync", ["off", "normal", "full"])
@@ -57,7 +67,7 @@ def test_the_server_runs_a_put_inline_unless_every_write_waits_for_fdatasync(tmp
             pooled.append(r.headers.get("x-amz-target"))
             return real(conn, r)
         monkeypatch.setattr(srv.server, "submit", submit)
-        assert (srv.server.handler.write_engine is None) == (sync == "full")
+        assert (srv.server.handler.quick_writes is None) == (sync == "full")
         with connect(srv.url) as s:
             s.sendall(request("DynamoDB_20120810.CreateTable", {
                 "TableName": "tbl", "BillingMode": "PAY_PER_REQUEST",

@@ -15,7 +15,7 @@ def full_server(tmp_path_factory):
     from pyddb.server.testing import boto3_client
 
     srv = ServerThread(str(tmp_path_factory.mktemp("full") / "db"), sync="full").start()
-    assert srv.server.handler.write_engine is None           # PutItem is pooled here
+    assert srv.server.handler.quick_writes is None           # PutItem is pooled here
     client = boto3_client(srv.url)
     make_table(srv, client, "tbl")
     yield srv, client

@@ -15,7 +15,7 @@ def test_stop_answers_pooled_requests_pipelined_behind_the_running_one():
     entered, gate = threading.Event(), threading.Event()
 
     class Gated:                                   # holds the first request in the pool until stop() runs
-        write_engine = real.write_engine
+        quick_writes = real.quick_writes
 
         def handle(self, req):
             if not entered.is_set():

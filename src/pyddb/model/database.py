@@ -101,6 +101,15 @@ class DynamoDB:
         if self.sync_mode == "full":
             self.engine.sync(lsn)
 
+    # More WAL than one single-item write can append (an item, its index entries, its stream record).
+    QUICK_WRITE_HEADROOM = 16 << 20
+
+    def quick_writes(self) -> bool:
+        """Whether a single-item write now waits for nothing slow: no fdatasync (sync normal or off) and more
+        checkpoint headroom than it can use, so no automatic checkpoint falls to it (0 while a checkpoint,
+        clone or snapshot holds the engine). The server then runs such writes on its event loop."""
+        return self.sync_mode != "full" and self.engine.checkpoint_headroom > self.QUICK_WRITE_HEADROOM
+
     def index_ops(self, t: TableDef, old, new) -> list:
         """Engine ops that keep `t`'s indexes (and item-collection counters) in step with an item going from
         `old` to `new`; called under the table's lock (T3)."""

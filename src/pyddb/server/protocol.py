@@ -82,12 +82,10 @@ INLINE_OPERATIONS = frozenset({
     "DescribeContinuousBackups", "DescribeStream", "GetShardIterator", "ListStreams", "GetRecords",
 })
 
-# Single-item writes run on the event loop too when the model does not wait for fdatasync (--sync normal or
-# off) and the engine has more checkpoint headroom than one such write can use (an item, its index entries
-# and its stream record: well under 16 MB), so no automatic checkpoint can run on the loop: the hop to the
-# write pool costs more than the write itself (docs/server.md, "Inline writes").
+# Single-item writes run on the event loop too while the model says they wait for nothing slow
+# (DynamoDB.quick_writes: no fdatasync, no checkpoint due): the hop to the write pool costs more than the
+# write itself (docs/server.md, "Inline writes").
 INLINE_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem"})
-INLINE_WRITE_HEADROOM = 16 << 20
 
 HEALTH_BODY = ("healthy: dynamodb.%s.amazonaws.com " % REGION).encode()   # dynalite test/connection.js
 NOT_FOUND_BODY = b"<UnknownOperationException/>\n"                       # same source: crc32 3552371480
@@ -320,10 +318,9 @@ def operation_of(target: Optional[str]) -> Optional[str]:
     return op
 
 
-def is_inline(request: Request, write_engine: Any = None) -> bool:
-    """Whether this request may run on the event loop (a short read, or with `write_engine`, the engine of a
-    model that does not wait for fdatasync, a single-item write while no checkpoint can fall to it) rather
-    than in the write pool."""
+def is_inline(request: Request, quick_writes: Any = None) -> bool:
+    """Whether this request may run on the event loop (a short read, or a single-item write while
+    `quick_writes()`, the model's DynamoDB.quick_writes, holds) rather than in the write pool."""
     target = request.headers.get("x-amz-target")
     if not target:
         return True                                 # rejected before any work
@@ -332,13 +329,11 @@ def is_inline(request: Request, write_engine: Any = None) -> bool:
         where = route[1]
         if where == _INLINE:
             return True
-        return (where == _INLINE_WRITE and write_engine is not None
-                and write_engine.checkpoint_headroom > INLINE_WRITE_HEADROOM)
+        return where == _INLINE_WRITE and quick_writes is not None and quick_writes()
     op = target.rpartition(".")[2]
     if op in INLINE_OPERATIONS or op not in api.OPERATIONS:
         return True
-    return (write_engine is not None and op in INLINE_WRITES
-            and write_engine.checkpoint_headroom > INLINE_WRITE_HEADROOM)
+    return op in INLINE_WRITES and quick_writes is not None and quick_writes()
 
 
 class Handler:
@@ -347,8 +342,8 @@ class Handler:
     def __init__(self, model: Any, authenticator: Any) -> None:
         self.model = model
         self.auth = authenticator
-        # is_inline's write_engine: single-item writes may run inline unless every write waits for fdatasync
-        self.write_engine = model.engine if getattr(model, "sync_mode", "full") != "full" else None
+        # is_inline's quick_writes: single-item writes may run inline unless every write waits for fdatasync
+        self.quick_writes = model.quick_writes if getattr(model, "sync_mode", "full") != "full" else None
         if not api._LOADED:
             api._load()
 
@@ -529,7 +524,7 @@ class HttpReader:
         queue = self.queue
         while queue and not self.busy and not self.closed and not self.wpaused:    # (A9) wpaused: held
             req = queue.popleft()
-            if is_inline(req, handler.write_engine):
+            if is_inline(req, handler.quick_writes):
                 try:
                     out = handler.handle(req)
                 except BodyTooLarge:
