@@ -31,8 +31,15 @@ cdef extern from *:
     #include <unistd.h>
     static int pyddb_datasync(int fd) { return fdatasync(fd); }
     #endif
+    #include <fcntl.h>
+    #if defined(POSIX_FADV_RANDOM)
+    static void pyddb_no_readahead(int fd) { (void)posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM); }
+    #else
+    static void pyddb_no_readahead(int fd) { (void)fd; }
+    #endif
     """
     int pyddb_datasync(int fd) nogil
+    void pyddb_no_readahead(int fd) nogil
 
 # ---- fault hook (tests only) -------------------------------------------------------------------------------
 cdef int _fault_kind = 0        # 0 = off, 1 = write, 2 = sync
@@ -76,6 +83,10 @@ cdef inline int _fault(int kind) noexcept nogil:
     if not _fault_sticky:
         _fault_kind = 0
     return _fault_errno
+
+
+cdef void os_no_readahead(int fd) noexcept nogil:
+    pyddb_no_readahead(fd)
 
 
 cdef int _raise_errno(int err, str what) except -1:
