@@ -59,6 +59,10 @@
 #   (D7) A partition whose live bytes exceed partition_max_bytes is split, at a checkpoint, into two new
 #        files at a hash boundary (a key boundary: one pk never spans partitions); the catalog write is the
 #        commit point, so a crash leaves either the old file or the two new ones in force.
+#   (D10) An automatic checkpoint runs in the thread whose commit made it due, after that commit, except for a
+#        thread that called offload_checkpoints(): its commit starts a thread that runs the checkpoint
+#        (at most one at a time) and returns without waiting for it. close() waits for such a checkpoint (it
+#        takes the checkpoint lock), and one that starts after close() finds the database closed and stops.
 #   (D9) clone_keyspace(src, dest) gives dest copies of src's partition files as of a checkpoint at LSN L
 #        (same hash ranges), made under the checkpoint lock while writers continue (D6), so dest equals src
 #        after batch L. The catalog write naming dest is the commit point: before it the new files are
@@ -417,6 +421,9 @@ cdef class Database:
     cdef object _catalog_lsn         # {file_no: lsn} as last written to CATALOG
     cdef str _cloning                # dest of the clone under way (its name is taken), or None
     cdef readonly dict last_clone    # what the last clone_keyspace did: lsn, method, files, bytes, seconds
+    cdef set _offloading             # idents of threads whose commits leave a due checkpoint to another (D10)
+    cdef object _bg_ckpt             # the thread running such a checkpoint, while it runs
+    cdef uint64_t _n_bg_ckpts        # checkpoints such threads ran
 
     def __init__(self, path, *, str sync="full", uint32_t page_size=16384,
                  uint64_t partition_max_bytes=10 << 30, uint64_t wal_segment_bytes=64 << 20,
@@ -438,6 +445,9 @@ cdef class Database:
         self._ks = {}
         self._ks_by_id = {}
         self._dropped = {}
+        self._offloading = set()
+        self._bg_ckpt = None
+        self._n_bg_ckpts = 0
         os.makedirs(self.path, exist_ok=True)
         self._lock_file = osfile.FileLock(self.path)
         try:
@@ -791,7 +801,10 @@ cdef class Database:
         if wait:
             self._wait_durable(lsn)
         if self._wal_bytes_since_ckpt >= self.checkpoint_bytes or self._split_wanted:
-            self._maybe_checkpoint()
+            if self._offloading and threading.get_ident() in self._offloading:
+                self._checkpoint_in_background()          # (D10)
+            else:
+                self._maybe_checkpoint()
         return lsn
 
     def sync(self, lsn=None):
@@ -912,16 +925,44 @@ cdef class Database:
             self._check_writable()
             self._checkpoint_locked(True)
 
-    cdef _maybe_checkpoint(self):
-        # An automatic checkpoint is skipped while a snapshot copies files (D6); the next commit retries.
+    def offload_checkpoints(self, bint on=True):
+        """(D10) From now on (until called with on=False), a commit made by the calling thread that makes an
+        automatic checkpoint due does not run it: it starts a thread that does, and returns. For a thread
+        that must not wait for page writes, such as an event loop serving many clients; the checkpoint
+        still holds the write lock while it writes, so that thread's next commit may wait for it."""
+        if on:
+            self._offloading.add(threading.get_ident())
+        else:
+            self._offloading.discard(threading.get_ident())
+
+    cdef _checkpoint_in_background(self):
+        with self._write_lock:                            # one such thread at a time
+            if self._bg_ckpt is not None and self._bg_ckpt.is_alive():
+                return
+            self._bg_ckpt = threading.Thread(target=self._background_checkpoint, name="pyddb-checkpoint",
+                                             daemon=True)
+            self._bg_ckpt.start()
+
+    def _background_checkpoint(self):
+        try:
+            if self._maybe_checkpoint():
+                self._n_bg_ckpts += 1
+        except Exception:                                 # it poisoned the database (D5): commits raise that
+            pass
+
+    cdef bint _maybe_checkpoint(self) except -1:
+        """The automatic checkpoint, if still due; whether it ran. It is skipped while a snapshot copies files
+        (D6); the next commit retries."""
         if not self._ckpt_lock.acquire(blocking=False):
-            return
+            return False
         try:
             with self._write_lock:
                 if self.closed or self.poisoned:
-                    return
+                    return False
                 if self._wal_bytes_since_ckpt >= self.checkpoint_bytes or self._split_wanted:
                     self._checkpoint_locked(True)
+                    return True
+                return False
         finally:
             self._ckpt_lock.release()
 
@@ -1244,6 +1285,7 @@ cdef class Database:
             "sync": self.sync_mode,
             "last_lsn": self.wal.last_lsn,
             "checkpoint_lsn": self.checkpoint_lsn,
+            "offloaded_checkpoints": self._n_bg_ckpts,
             "poisoned": self.poisoned,
             "keyspaces": kss,
             "wal": self.wal.stats(),

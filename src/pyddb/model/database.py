@@ -101,14 +101,18 @@ class DynamoDB:
         if self.sync_mode == "full":
             self.engine.sync(lsn)
 
-    # More WAL than one single-item write can append (an item, its index entries, its stream record).
-    QUICK_WRITE_HEADROOM = 16 << 20
+    def offload_checkpoints(self, on: bool = True) -> None:
+        """Writes made by the calling thread never run an automatic checkpoint themselves (until called with
+        on=False): one that falls due runs in a thread of its own (the engine's D10). The server's event loop
+        calls this, so no write it runs waits for page writes."""
+        self.engine.offload_checkpoints(on)
 
     def quick_writes(self) -> bool:
-        """Whether a single-item write now waits for nothing slow: no fdatasync (sync normal or off) and more
-        checkpoint headroom than it can use, so no automatic checkpoint falls to it (0 while a checkpoint,
-        clone or snapshot holds the engine). The server then runs such writes on its event loop."""
-        return self.sync_mode != "full" and self.engine.checkpoint_headroom > self.QUICK_WRITE_HEADROOM
+        """Whether a single-item write now waits for nothing slow, from a thread that offloads checkpoints: no
+        fdatasync (sync normal or off) and no checkpoint due or running (the engine's headroom is 0 while a
+        checkpoint, clone or snapshot holds it, and its write lock with it). The server then runs such writes
+        on its event loop."""
+        return self.sync_mode != "full" and self.engine.checkpoint_headroom > 0
 
     def index_ops(self, t: TableDef, old, new) -> list:
         """Engine ops that keep `t`'s indexes (and item-collection counters) in step with an item going from

@@ -361,6 +361,8 @@ class Server:
 
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
+        if self.handler.quick_writes is not None:
+            self.model.offload_checkpoints()       # the writes run here never run a checkpoint here
         self.writes = protocol.WriteBatch(self.loop)
         self._drained = asyncio.Event()
         if self.sock is not None:
@@ -453,6 +455,8 @@ class Server:
             except asyncio.TimeoutError:
                 pass
         await self.loop.run_in_executor(None, self.pool.shutdown, True)
+        if self.handler.quick_writes is not None:
+            self.model.offload_checkpoints(False)  # (a model served again from elsewhere: not this thread's)
         if close_model:
             await self.loop.run_in_executor(None, self.model.close)
 
