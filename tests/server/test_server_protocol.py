@@ -241,10 +241,16 @@ def test_open_access_answers_as_parse_authorization_does():
                 if op == 0 and i < len(chars):
                     del chars[i]
                 elif op == 1:
-                    chars.insert(i, rnd.choice(" ,=\t\xa0a"))
+                    chars.insert(i, rnd.choice(" ,=\t\xa0a\x1c\x0b"))
                 elif i < len(chars):
-                    chars[i] = rnd.choice(" ,=\t\xa0a")
+                    chars[i] = rnd.choice(" ,=\t\xa0a\x1c\x0b")
             headers.append("".join(chars))
+    # an ASCII header takes _PLAIN_SIGV4_ASCII, whose token class must be [^\s,] on ASCII exactly
+    import re
+    from pyddb.server import auth
+    assert [c for c in map(chr, range(128)) if re.fullmatch(auth._ASCII_TOKEN, c)] == \
+        [c for c in map(chr, range(128)) if re.fullmatch(r"[^\s,]", c)]
+    headers += ["AWS4-X %s, %s, %s" % (cred, signed, sig[:12] + chr(c) + sig[12:]) for c in range(256)]
     for header in headers:
         for url in ("/", "/?x=1", "/?X-Amz-Algorithm=AWS4-HMAC-SHA256"):
             for date in ({"x-amz-date": "20240101T000000Z"}, {"date": "Mon, 01 Jan 2024 00:00:00 GMT"}, {}):

@@ -166,7 +166,8 @@ class OpenAccess:
     def check(self, request) -> None:
         headers = request.headers
         header = headers.get("authorization")
-        if (header is None or "?" in request.url or _PLAIN_SIGV4_HEADER.fullmatch(header) is None
+        if (header is None or "?" in request.url
+                or (_PLAIN_SIGV4_ASCII if header.isascii() else _PLAIN_SIGV4_HEADER).fullmatch(header) is None
                 or not (headers.get("x-amz-date") or headers.get("date"))):
             parse_authorization(request)        # the full checks, raising what DynamoDB answers
         if self.loopback_only and not is_loopback(request.peer):
@@ -181,6 +182,11 @@ class OpenAccess:
 # (test_open_access_answers_as_parse_authorization_does).
 _PLAIN_SIGV4_HEADER = re.compile(
     r"AWS4-[^\s,]* Credential=[^\s,]+, ?SignedHeaders=[^\s,]+, ?Signature=[^\s,]+")
+# The same for an ASCII header, whose whitespace (str.isspace) is exactly these characters: a set of ASCII
+# characters matches faster than the Unicode category \s (0.55 us instead of 0.95 us a header).
+_ASCII_TOKEN = "[^\t\n\x0b\x0c\r\x1c-\x1f ,]"
+_PLAIN_SIGV4_ASCII = re.compile(
+    "AWS4-{0}* Credential={0}+, ?SignedHeaders={0}+, ?Signature={0}+".format(_ASCII_TOKEN))
 
 
 def _fmt(t: float) -> str:
