@@ -3,11 +3,12 @@
 THREADS
     event loop thread   accepts, parses, runs short reads (protocol.INLINE_OPERATIONS) inline and writes every
                         response. A GetItem costs one parse, one dispatch, one write: no thread hop. With
-                        --sync normal/off, PutItem/UpdateItem/DeleteItem run inline too while the engine has
-                        checkpoint headroom (protocol.INLINE_WRITES): they wait for no fdatasync, and no
-                        automatic checkpoint can fall to them.
+                        --sync normal/off, PutItem/UpdateItem/DeleteItem run inline too while no checkpoint
+                        is due or running (protocol.INLINE_WRITES): they wait for no fdatasync, and a
+                        checkpoint one of them makes due runs in a thread of its own (the loop offloads
+                        checkpoints: Server.start, the engine's D10).
     write pool          (WritePool: threads on a SimpleQueue, no Future per request)
-                        everything else (single-item writes under --sync full or near a checkpoint, batch
+                        everything else (single-item writes under --sync full or during a checkpoint, batch
                         and transact writes, control plane, Scan):
                         the durability wait (fdatasync with sync=full) happens there, so other connections are
                         never stalled by it, and concurrent writers share one fdatasync (the engine's group
