@@ -138,7 +138,8 @@ class HttpConnection(HttpReader, asyncio.Protocol):
     """One connection: the transport side here; httptools' callbacks (the head, the body, the queue of parsed
     requests) and running inline requests (`_run`, `_send`) are protocol.HttpReader's, compiled."""
 
-    __slots__ = (
+    # Compiled, HttpReader holds these fields itself (protocol.pxd); as plain Python, the slots are here.
+    __slots__ = tuple(n for n in (
         "_body",
         "_body_len",
         "_discard",
@@ -161,7 +162,7 @@ class HttpConnection(HttpReader, asyncio.Protocol):
         "queue",
         "server",
         "transport",
-    )
+    ) if not hasattr(HttpReader, n))
 
     def __init__(self, server: "Server") -> None:
         self.server = server
