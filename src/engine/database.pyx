@@ -61,8 +61,10 @@
 #        commit point, so a crash leaves either the old file or the two new ones in force.
 #   (D10) An automatic checkpoint runs in the thread whose commit made it due, after that commit, except for a
 #        thread that called offload_checkpoints(): its commit starts a thread that runs the checkpoint
-#        (at most one at a time) and returns without waiting for it. close() waits for such a checkpoint (it
-#        takes the checkpoint lock), and one that starts after close() finds the database closed and stops.
+#        (at most one at a time; none while a checkpoint runs) and returns without waiting for any lock a
+#        checkpoint holds. close() waits for such a checkpoint (it takes the checkpoint lock), and one that
+#        starts after close() finds the database closed and stops. A failure there poisons the database as
+#        any checkpoint's does (D5), and is logged ("pyddb.engine").
 #   (D9) clone_keyspace(src, dest) gives dest copies of src's partition files as of a checkpoint at LSN L
 #        (same hash ranges), made under the checkpoint lock while writers continue (D6), so dest equals src
 #        after batch L. The catalog write naming dest is the commit point: before it the new files are
@@ -81,6 +83,7 @@ import errno
 import fcntl
 import json
 import os
+import logging
 import threading
 import time
 
@@ -105,6 +108,7 @@ cdef uint32_t LOG_ONLY_KS = 0      # keyspace id of a log-only op (D8)
 cdef uint8_t KIND_LOG = 2
 
 CATALOG_NAME = "CATALOG"
+_log = logging.getLogger("pyddb.engine")
 SYNC_MODES = ("full", "normal", "off")
 
 FICLONE = 0x40049409                 # _IOW(0x94, 9, int), linux/fs.h: reflink a whole file
@@ -421,7 +425,9 @@ cdef class Database:
     cdef object _catalog_lsn         # {file_no: lsn} as last written to CATALOG
     cdef str _cloning                # dest of the clone under way (its name is taken), or None
     cdef readonly dict last_clone    # what the last clone_keyspace did: lsn, method, files, bytes, seconds
-    cdef set _offloading             # idents of threads whose commits leave a due checkpoint to another (D10)
+    cdef object _offloading          # threading.local: .depth > 0 in a thread whose commits leave a due
+                                     #   checkpoint to another (D10); gone with the thread
+    cdef object _bg_lock             # guards _bg_ckpt (never the write lock: the caller must not wait)
     cdef object _bg_ckpt             # the thread running such a checkpoint, while it runs
     cdef uint64_t _n_bg_ckpts        # checkpoints such threads ran
 
@@ -445,7 +451,8 @@ cdef class Database:
         self._ks = {}
         self._ks_by_id = {}
         self._dropped = {}
-        self._offloading = set()
+        self._offloading = threading.local()
+        self._bg_lock = threading.Lock()
         self._bg_ckpt = None
         self._n_bg_ckpts = 0
         os.makedirs(self.path, exist_ok=True)
@@ -801,7 +808,7 @@ cdef class Database:
         if wait:
             self._wait_durable(lsn)
         if self._wal_bytes_since_ckpt >= self.checkpoint_bytes or self._split_wanted:
-            if self._offloading and threading.get_ident() in self._offloading:
+            if getattr(self._offloading, "depth", 0) > 0:
                 self._checkpoint_in_background()          # (D10)
             else:
                 self._maybe_checkpoint()
@@ -929,26 +936,38 @@ cdef class Database:
         """(D10) From now on (until called with on=False), a commit made by the calling thread that makes an
         automatic checkpoint due does not run it: it starts a thread that does, and returns. For a thread
         that must not wait for page writes, such as an event loop serving many clients; the checkpoint
-        still holds the write lock while it writes, so that thread's next commit may wait for it."""
-        if on:
-            self._offloading.add(threading.get_ident())
-        else:
-            self._offloading.discard(threading.get_ident())
+        still holds the write lock while it writes, so that thread's next commit may wait for it. Calls
+        nest (each on=True is undone by one on=False), and the setting ends with the thread."""
+        depth = getattr(self._offloading, "depth", 0) + (1 if on else -1)
+        self._offloading.depth = depth if depth > 0 else 0
 
     cdef _checkpoint_in_background(self):
-        with self._write_lock:                            # one such thread at a time
+        # Waits for no lock a checkpoint holds: with one running (the checkpoint lock taken: in another
+        # committer's thread, or here) there is nothing to start; the next due commit tries again.
+        if not self._ckpt_lock.acquire(blocking=False):
+            return
+        self._ckpt_lock.release()
+        with self._bg_lock:                               # one such thread at a time
             if self._bg_ckpt is not None and self._bg_ckpt.is_alive():
                 return
-            self._bg_ckpt = threading.Thread(target=self._background_checkpoint, name="pyddb-checkpoint",
-                                             daemon=True)
-            self._bg_ckpt.start()
+            t = threading.Thread(target=self._background_checkpoint, name="pyddb-checkpoint", daemon=True)
+            try:
+                t.start()
+            except RuntimeError:                          # no thread to be had (at interpreter shutdown):
+                t = None                                  #   here then; the batch is committed either way
+            else:
+                self._bg_ckpt = t
+        if t is None:
+            self._maybe_checkpoint()
 
     def _background_checkpoint(self):
         try:
             if self._maybe_checkpoint():
                 self._n_bg_ckpts += 1
-        except Exception:                                 # it poisoned the database (D5): commits raise that
-            pass
+        except Exception:
+            # A failed checkpoint has poisoned the database (D5) and later commits raise that; a failure
+            # after its commit point (retiring WAL segments, a split) has not: nobody else would see it.
+            _log.exception("database %s: background checkpoint failed", self.path)
 
     cdef bint _maybe_checkpoint(self) except -1:
         """The automatic checkpoint, if still due; whether it ran. It is skipped while a snapshot copies files

@@ -75,3 +75,41 @@ def test_closing_during_offloaded_checkpoints_keeps_every_commit(tmp_path, sync)
         keys = {pk for pk, _, _ in db.scan("ks")}
         for round_ in range(5):
             assert b"k%d" % (round_ * 1000) in keys and b"k%d" % (round_ * 1000 + 150) in keys
+
+
+def test_offloading_nests_and_ends_with_the_thread(tmp_path):
+    with Database(str(tmp_path), sync="off", checkpoint_bytes=CKPT) as db:
+        db.create_keyspace("ks")
+
+        def offloads(calls):
+            """In a new thread: make `calls` to offload_checkpoints, then a due commit; offloaded?"""
+            before = db.stats()["offloaded_checkpoints"]
+
+            def run():
+                for on in calls:
+                    db.offload_checkpoints(on)
+                _put_until_due(db, 100_000 + len(calls))
+            t = threading.Thread(target=run)
+            t.start()
+            t.join()
+            _wait(lambda: db.checkpoint_headroom > 0)        # the checkpoint done, wherever it ran
+            return db.stats()["offloaded_checkpoints"] > before
+
+        assert offloads([True, True, False])                 # still on: two ons, one off
+        assert not offloads([True, False])
+        assert not offloads([False, True, False])            # an off too many does not go below zero
+        assert not offloads([])                              # a new thread starts without it, whatever ran
+                                                             # before under the same ident
+
+
+def test_a_commit_that_cannot_start_a_thread_checkpoints_itself(tmp_path, monkeypatch):
+    def no_thread(self):
+        raise RuntimeError("can't start new thread")
+    with Database(str(tmp_path), sync="off", checkpoint_bytes=CKPT) as db:
+        db.create_keyspace("ks")
+        db.offload_checkpoints()
+        monkeypatch.setattr(threading.Thread, "start", no_thread)
+        first = db.checkpoint_lsn
+        _put_until_due(db)                                  # every commit succeeds
+        assert db.checkpoint_lsn > first and db.stats()["offloaded_checkpoints"] == 0
+        assert db.get("ks", b"k0", b"") == b"v" * 100

@@ -1,8 +1,8 @@
 """protocol.INLINE_WRITES: with --sync normal/off a PutItem, UpdateItem or DeleteItem runs on the event loop
-(no hop to the write pool) while the model's quick_writes() holds: no checkpoint is due or running (the
-engine's headroom is above 0). The loop offloads checkpoints (the engine's D10), so a write of its that makes
-one due leaves it to another thread. With --sync full, or with a checkpoint due or running, it goes to the
-pool as every other write does."""
+(no hop to the write pool) while the model's quick_writes() holds: no checkpoint is due, running or within
+1/32 of the interval (a write of another thread could start one). The loop offloads checkpoints (the
+engine's D10), so a write of its that makes one due leaves it to another thread. With --sync full, or near
+or during a checkpoint, it goes to the pool as every other write does."""
 import json
 
 import pytest
@@ -22,6 +22,7 @@ def operations_loaded():
 class Engine:
     def __init__(self, headroom):
         self.checkpoint_headroom = headroom
+        self.checkpoint_bytes = 64 << 20
 
 
 def quick(headroom, sync="normal"):
@@ -38,7 +39,8 @@ def req(op):
 
 @pytest.mark.parametrize("op", ["PutItem", "UpdateItem", "DeleteItem"])
 def test_single_item_writes_run_inline_only_with_headroom_and_no_fsync_wait(op):
-    assert protocol.is_inline(req(op), quick(1))
+    assert protocol.is_inline(req(op), quick((2 << 20) + 1))
+    assert not protocol.is_inline(req(op), quick(2 << 20))     # close to a checkpoint: another thread's
     assert not protocol.is_inline(req(op), quick(0))           # a checkpoint (or a split) is due or running
     assert not protocol.is_inline(req(op), None)               # sync=full: the handler passes no check
     assert not protocol.is_inline(req(op), quick(1 << 40, sync="full"))
@@ -93,13 +95,59 @@ def test_the_loop_leaves_the_checkpoints_its_writes_make_due_to_another_thread(t
                 "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]}))
             assert read_response(s)[0] == 200
             first = model.engine.checkpoint_lsn
-            for i in range(600):                     # ~240 KB of WAL: several checkpoints fall due
-                s.sendall(request(PUT, {"TableName": "tbl", "Item": {"pk": {"S": "k%d" % i}, "v": {"S": "x" * 300}}}))
+            # ~1 MB of WAL: checkpoints fall due, by writes on the loop too: one made with more headroom than
+            # the 2 KB it leaves to other threads' writes (quick_writes), 4.9 KB here, and larger than that
+            for i in range(200):
+                s.sendall(request(PUT, {"TableName": "tbl", "Item": {"pk": {"S": "k%d" % i}, "v": {"S": "x" * 5000}}}))
                 assert read_response(s)[0] == 200
             assert model.engine.checkpoint_lsn > first
             assert model.engine.stats()["offloaded_checkpoints"] >= 1
-            for i in (0, 299, 599):
+            for i in (0, 99, 199):
                 s.sendall(request(GET, {"TableName": "tbl", "Key": {"pk": {"S": "k%d" % i}}}))
                 assert json.loads(read_response(s)[2])["Item"]["pk"] == {"S": "k%d" % i}
     finally:
+        model.close()
+
+
+def test_a_server_that_fails_to_listen_or_stops_leaves_its_thread_checkpointing_as_before(tmp_path):
+    import asyncio
+    import socket
+
+    from pyddb.model.database import DynamoDB
+    from pyddb.server.app import Server, new_event_loop
+    from pyddb.server.auth import OpenAccess
+
+    model = DynamoDB(str(tmp_path / "db"), sync="normal", checkpoint_bytes=64 << 10)
+
+    def due_commit_offloaded():
+        """Commit from this thread until a checkpoint falls due: was it left to another thread?"""
+        before = model.engine.stats()["offloaded_checkpoints"]
+        first = model.engine.checkpoint_lsn
+        i = 0
+        while model.engine.checkpoint_lsn == first and model.engine.stats()["offloaded_checkpoints"] == before:
+            model.engine.write_batch([("__tables__", b"x", b"%d" % i, b"v" * 5000)])
+            i += 1
+        return model.engine.stats()["offloaded_checkpoints"] > before
+
+    async def serve(port):
+        srv = Server(model, OpenAccess(), port=port)
+        try:
+            await srv.start()
+        except OSError:
+            return "refused"
+        offloaded = due_commit_offloaded()
+        await srv.stop(close_model=False)
+        return offloaded
+
+    loop = new_event_loop()
+    try:
+        with socket.socket() as busy:
+            busy.bind(("127.0.0.1", 0))
+            busy.listen(1)
+            assert loop.run_until_complete(serve(busy.getsockname()[1])) == "refused"
+        assert not due_commit_offloaded()                   # the failed start left nothing behind
+        assert loop.run_until_complete(serve(0)) is True      # while serving, this thread offloads
+        assert not due_commit_offloaded()                   # and stop() undid it
+    finally:
+        loop.close()
         model.close()

@@ -109,10 +109,14 @@ class DynamoDB:
 
     def quick_writes(self) -> bool:
         """Whether a single-item write now waits for nothing slow, from a thread that offloads checkpoints: no
-        fdatasync (sync normal or off) and no checkpoint due or running (the engine's headroom is 0 while a
-        checkpoint, clone or snapshot holds it, and its write lock with it). The server then runs such writes
-        on its event loop."""
-        return self.sync_mode != "full" and self.engine.checkpoint_headroom > 0
+        fdatasync (sync normal or off), and no checkpoint due or running (the engine's headroom is 0 while a
+        checkpoint, clone or snapshot holds its checkpoint lock) nor about to be. The margin, 1/32 of the
+        checkpoint interval (2 MB by default), is for writes of other threads: one that makes a checkpoint
+        due runs it, holding the engine's write lock, and a write of this thread that followed would wait
+        for all of it. Between this check and the write, only a single batch of that size could do so.
+        The server then runs such writes on its event loop."""
+        engine = self.engine
+        return self.sync_mode != "full" and engine.checkpoint_headroom > engine.checkpoint_bytes // 32
 
     def index_ops(self, t: TableDef, old, new) -> list:
         """Engine ops that keep `t`'s indexes (and item-collection counters) in step with an item going from

@@ -4,11 +4,11 @@ THREADS
     event loop thread   accepts, parses, runs short reads (protocol.INLINE_OPERATIONS) inline and writes every
                         response. A GetItem costs one parse, one dispatch, one write: no thread hop. With
                         --sync normal/off, PutItem/UpdateItem/DeleteItem run inline too while no checkpoint
-                        is due or running (protocol.INLINE_WRITES): they wait for no fdatasync, and a
+                        is near or running (protocol.INLINE_WRITES): they wait for no fdatasync, and a
                         checkpoint one of them makes due runs in a thread of its own (the loop offloads
                         checkpoints: Server.start, the engine's D10).
     write pool          (WritePool: threads on a SimpleQueue, no Future per request)
-                        everything else (single-item writes under --sync full or during a checkpoint, batch
+                        everything else (single-item writes under --sync full or near a checkpoint, batch
                         and transact writes, control plane, Scan):
                         the durability wait (fdatasync with sync=full) happens there, so other connections are
                         never stalled by it, and concurrent writers share one fdatasync (the engine's group
@@ -359,12 +359,11 @@ class Server:
         self.stopping = False
         self.inflight = 0
         self.writes: Any = None      # protocol.WriteBatch, made in start() (A2)
+        self._offloading = False     # start() made the loop thread offload checkpoints; stop() undoes it
         self._drained: Optional[asyncio.Event] = None
 
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
-        if self.handler.quick_writes is not None:
-            self.model.offload_checkpoints()       # the writes run here never run a checkpoint here
         self.writes = protocol.WriteBatch(self.loop)
         self._drained = asyncio.Event()
         if self.sock is not None:
@@ -375,6 +374,9 @@ class Server:
                                                         reuse_address=True, backlog=1024)
         bound = self.server.sockets[0].getsockname()
         self.host, self.port = bound[0], bound[1]
+        if self.handler.quick_writes is not None:
+            self.model.offload_checkpoints()       # the writes run here never run a checkpoint here (D10)
+            self._offloading = True
         self._sweeper = self.loop.call_later(min(15.0, self.idle_timeout / 2), self._sweep)
 
     def _sweep(self) -> None:
@@ -429,6 +431,14 @@ class Server:
         if self.stopping:
             return
         self.stopping = True
+        try:
+            await self._stop(close_model)
+        finally:
+            if self._offloading:                   # undo start()'s (it would end with the thread too)
+                self._offloading = False
+                self.model.offload_checkpoints(False)
+
+    async def _stop(self, close_model: bool) -> None:
         if self._sweeper is not None:
             self._sweeper.cancel()
         if self.server is not None:
@@ -457,8 +467,6 @@ class Server:
             except asyncio.TimeoutError:
                 pass
         await self.loop.run_in_executor(None, self.pool.shutdown, True)
-        if self.handler.quick_writes is not None:
-            self.model.offload_checkpoints(False)  # (a model served again from elsewhere: not this thread's)
         if close_model:
             await self.loop.run_in_executor(None, self.model.close)
 

@@ -83,8 +83,8 @@ INLINE_OPERATIONS = frozenset({
 })
 
 # Single-item writes run on the event loop too while the model says they wait for nothing slow
-# (DynamoDB.quick_writes: no fdatasync, no checkpoint due): the hop to the write pool costs more than the
-# write itself (docs/server.md, "Inline writes").
+# (DynamoDB.quick_writes: no fdatasync, no checkpoint near or running): the hop to the write pool costs more
+# than the write itself (docs/server.md, "Inline writes").
 INLINE_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem"})
 
 HEALTH_BODY = ("healthy: dynamodb.%s.amazonaws.com " % REGION).encode()   # dynalite test/connection.js
