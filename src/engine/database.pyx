@@ -59,18 +59,18 @@
 #   (D7) A partition whose live bytes exceed partition_max_bytes is split, at a checkpoint, into two new
 #        files at a hash boundary (a key boundary: one pk never spans partitions); the catalog write is the
 #        commit point, so a crash leaves either the old file or the two new ones in force.
-#   (D10) An automatic checkpoint runs in the thread whose commit made it due, after that commit, except for a
-#        thread that called offload_checkpoints(): its commit starts a thread that runs the checkpoint
-#        (at most one at a time; none while a checkpoint runs) and returns without waiting for any lock a
-#        checkpoint holds. close() waits for such a checkpoint (it takes the checkpoint lock), and one that
-#        starts after close() finds the database closed and stops. A failure there poisons the database as
-#        any checkpoint's does (D5), and is logged ("pyddb.engine").
 #   (D9) clone_keyspace(src, dest) gives dest copies of src's partition files as of a checkpoint at LSN L
 #        (same hash ranges), made under the checkpoint lock while writers continue (D6), so dest equals src
 #        after batch L. The catalog write naming dest is the commit point: before it the new files are
 #        orphans that open deletes (RECOVERY step 1); after it dest is complete. dest gets a new keyspace id,
 #        so no WAL record before the commit names it, and its files share nothing mutable with src's (a
 #        reflink shares extents copy-on-write in the filesystem), so dropping either leaves the other intact.
+#   (D10) An automatic checkpoint runs in the thread whose commit made it due, after that commit, except for a
+#        thread that called offload_checkpoints(): its commit starts a thread that runs the checkpoint
+#        (at most one at a time; none while a checkpoint runs) and returns without waiting for any lock a
+#        checkpoint holds. close() waits for such a checkpoint (it takes the checkpoint lock), and one that
+#        starts after close() finds the database closed and stops. A failure of it poisons the database as
+#        any checkpoint's does (D5), and is logged ("pyddb.engine").
 #
 # CLONE (clone_file: the cheapest copy of one partition file the filesystem offers)
 #   1. ioctl(FICLONE): a reflink (btrfs, XFS, bcachefs...): the new file shares the old one's extents, a
@@ -82,8 +82,8 @@
 import errno
 import fcntl
 import json
-import os
 import logging
+import os
 import threading
 import time
 
@@ -942,8 +942,8 @@ cdef class Database:
         self._offloading.depth = depth if depth > 0 else 0
 
     cdef _checkpoint_in_background(self):
-        # Waits for no lock a checkpoint holds: with one running (the checkpoint lock taken: in another
-        # committer's thread, or here) there is nothing to start; the next due commit tries again.
+        # Waits for no lock a checkpoint holds: while the checkpoint lock is taken (a checkpoint in another
+        # thread, a snapshot or a clone) there is nothing to start; the next due commit tries again.
         if not self._ckpt_lock.acquire(blocking=False):
             return
         self._ckpt_lock.release()

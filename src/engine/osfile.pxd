@@ -16,9 +16,9 @@ cdef int os_fsync_dir(str path) except -1
 # Make fd exactly `size` bytes long (ftruncate).
 cdef int os_truncate(int fd, int64_t size) except -1 nogil
 cdef int64_t os_file_size(int fd) except -1 nogil
-# Advice, never an error: reads through fd fetch only what they ask for (posix_fadvise POSIX_FADV_RANDOM, where
-# it exists). The WAL reads its segments so: readahead fills the page cache with large folios, and every later
-# small append into one of them costs more (wal.pyx ZERO_CHUNK).
+# Advice, never an error: reads through fd fetch only what they ask for (posix_fadvise POSIX_FADV_RANDOM,
+# where it exists). The WAL reads its segments so: readahead fills the page cache with large folios, and every
+# later small append into one of them costs more (wal.pyx ZERO_CHUNK).
 cdef void os_no_readahead(int fd) noexcept nogil
 # mmap `length` bytes of fd read-only and shared; *out receives the address.
 cdef int os_mmap_read(int fd, size_t length, void** out) except -1 nogil

@@ -1,6 +1,6 @@
-"""(D10) Database.offload_checkpoints: a thread that calls it (the server's event loop) never runs an automatic
-checkpoint in its own commits; one falling due runs in a thread of its own. Other threads keep running theirs
-in the commit that made it due."""
+"""(D10) Database.offload_checkpoints: a thread that calls it (the server's event loop) never runs an
+automatic checkpoint in its own commits; one falling due runs in a thread of its own. Other threads keep
+running theirs in the commit that made it due."""
 import threading
 import time
 
@@ -69,7 +69,8 @@ def test_closing_during_offloaded_checkpoints_keeps_every_commit(tmp_path, sync)
             db.create_keyspace("ks")
         db.offload_checkpoints()
         _put_until_due(db, round_ * 1000)                  # a checkpoint starting in another thread...
-        db.close()                                          # ...which close waits for, or which finds it closed
+        db.close()                                          # ...which close waits for, or which finds
+                                                            # it closed
     with Database(str(tmp_path), sync="off") as db:
         db.check()
         keys = {pk for pk, _, _ in db.scan("ks")}

@@ -99,11 +99,12 @@ def test_acknowledged_writes_survive_sigterm_during_a_write_load_and_a_restart(s
 
 
 def test_acknowledged_writes_survive_kill_9_while_checkpoints_run_off_the_event_loop(serve_proc, tmp_path):
-    """With --sync normal, PutItems run on the event loop and a checkpoint they make due runs in a thread of its
-    own (docs/server.md, "Inline writes"). 300 KB items pass the 64 MB checkpoint interval within the load, so
-    the SIGKILL lands with checkpoints behind it and maybe one under way: every acknowledged write is there
-    after a restart, whole."""
+    """With --sync normal, PutItems run on the event loop and a checkpoint they make due runs in a thread of
+    its own (docs/server.md, "Inline writes"). 300 KB items pass the 64 MB checkpoint interval within the
+    load, so the SIGKILL lands with checkpoints behind it and maybe one under way: every acknowledged write is
+    there after a restart, whole."""
     data = str(tmp_path / "d")
+    value = lambda key: key * (300_000 // len(key))                     # noqa: E731
     p = serve_proc("--port", "0", "--data-dir", data, "--sync", "normal")
     client = boto3_client(p.url, max_pool_connections=4)
     create(client, "tbl")
@@ -116,7 +117,7 @@ def test_acknowledged_writes_survive_kill_9_while_checkpoints_run_off_the_event_
         while not stop.is_set():
             key = "%d-%d" % (w, i)
             try:
-                client.put_item(TableName="tbl", Item={"pk": {"S": key}, "v": {"S": key * (300_000 // len(key))}})
+                client.put_item(TableName="tbl", Item={"pk": {"S": key}, "v": {"S": value(key)}})
             except Exception:  # noqa: BLE001 - the server killed mid-request
                 return
             with lock:
@@ -140,7 +141,7 @@ def test_acknowledged_writes_survive_kill_9_while_checkpoints_run_off_the_event_
     client = boto3_client(p.url)
     for key in acked:
         item = client.get_item(TableName="tbl", Key={"pk": {"S": key}}).get("Item")
-        assert item is not None and item["v"]["S"] == key * (300_000 // len(key)), key
+        assert item is not None and item["v"]["S"] == value(key), key
     assert p.stop() == 0
 
 
