@@ -60,40 +60,58 @@ def test_in_memory_and_sync_flags(serve_proc, tmp_path):
     assert p.stop() == 0
 
 
+class WriteLoad:
+    """Four threads putting items, `item_of(key)`, through `client` until the server goes away; `acked` holds
+    the keys of the puts that were acknowledged."""
+
+    def __init__(self, client, item_of):
+        self.acked = []
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._writer, args=(w, client, item_of)) for w in range(4)]
+        for t in self._threads:
+            t.start()
+
+    def _writer(self, w, client, item_of):
+        i = 0
+        while True:
+            key = "%d-%d" % (w, i)
+            try:
+                client.put_item(TableName="tbl", Item=item_of(key))
+            except Exception:  # noqa: BLE001 - the server going away mid-request
+                return
+            with self._lock:
+                self.acked.append(key)
+            i += 1
+
+    def wait_for(self, n):
+        while len(self.acked) < n and all(t.is_alive() for t in self._threads):
+            threading.Event().wait(0.01)
+        assert len(self.acked) >= n
+
+    def join(self):
+        for t in self._threads:
+            t.join()
+
+
+def check_and_reopen(serve_proc, data):
+    """`pyddb check` of the data directory passes; then a server on it, and a client of that server."""
+    check = subprocess.run([sys.executable, "-m", "pyddb.cli", "check", data], capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+    p = serve_proc("--port", "0", "--data-dir", data)
+    return p, boto3_client(p.url)
+
+
 def test_acknowledged_writes_survive_sigterm_during_a_write_load_and_a_restart(serve_proc, tmp_path):
     data = str(tmp_path / "d")
     p = serve_proc("--port", "0", "--data-dir", data)
     client = boto3_client(p.url, max_pool_connections=4)
     create(client, "tbl")
-    acked = []
-    lock = threading.Lock()
-    stop = threading.Event()
-
-    def writer(w):
-        i = 0
-        while not stop.is_set():
-            key = "%d-%d" % (w, i)
-            try:
-                client.put_item(TableName="tbl", Item={"pk": {"S": key}})
-            except Exception:  # noqa: BLE001 - the server going away mid-request
-                return
-            with lock:
-                acked.append(key)
-            i += 1
-    threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
-    for t in threads:
-        t.start()
-    while len(acked) < 200:
-        threading.Event().wait(0.01)
+    load = WriteLoad(client, lambda key: {"pk": {"S": key}})
+    load.wait_for(200)
     assert p.stop(signal.SIGTERM) == 0
-    stop.set()
-    for t in threads:
-        t.join()
-    check = subprocess.run([sys.executable, "-m", "pyddb.cli", "check", data], capture_output=True, text=True)
-    assert check.returncode == 0, check.stderr
-    p = serve_proc("--port", "0", "--data-dir", data)
-    client = boto3_client(p.url)
-    for key in acked:
+    load.join()
+    p, client = check_and_reopen(serve_proc, data)
+    for key in load.acked:
         assert "Item" in client.get_item(TableName="tbl", Key={"pk": {"S": key}}), key
     assert p.stop() == 0
 
@@ -108,38 +126,14 @@ def test_acknowledged_writes_survive_kill_9_while_checkpoints_run_off_the_event_
     p = serve_proc("--port", "0", "--data-dir", data, "--sync", "normal")
     client = boto3_client(p.url, max_pool_connections=4)
     create(client, "tbl")
-    acked = []
-    lock = threading.Lock()
-    stop = threading.Event()
-
-    def writer(w):
-        i = 0
-        while not stop.is_set():
-            key = "%d-%d" % (w, i)
-            try:
-                client.put_item(TableName="tbl", Item={"pk": {"S": key}, "v": {"S": value(key)}})
-            except Exception:  # noqa: BLE001 - the server killed mid-request
-                return
-            with lock:
-                acked.append(key)
-            i += 1
-    threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
-    for t in threads:
-        t.start()
-    while len(acked) < 300 and all(t.is_alive() for t in threads):       # ~90 MB of WAL
-        threading.Event().wait(0.01)
-    assert len(acked) >= 300
+    load = WriteLoad(client, lambda key: {"pk": {"S": key}, "v": {"S": value(key)}})
+    load.wait_for(300)                                                  # ~90 MB of WAL
     p.stop(signal.SIGKILL)
-    stop.set()
-    for t in threads:
-        t.join()
+    load.join()
     with open(os.path.join(data, "CATALOG"), "rb") as f:                # a checkpoint ran during the load
         assert json.loads(f.read().rsplit(b"\n", 1)[0])["checkpoint_lsn"] > 0
-    check = subprocess.run([sys.executable, "-m", "pyddb.cli", "check", data], capture_output=True, text=True)
-    assert check.returncode == 0, check.stderr
-    p = serve_proc("--port", "0", "--data-dir", data)
-    client = boto3_client(p.url)
-    for key in acked:
+    p, client = check_and_reopen(serve_proc, data)
+    for key in load.acked:
         item = client.get_item(TableName="tbl", Key={"pk": {"S": key}}).get("Item")
         assert item is not None and item["v"]["S"] == value(key), key
     assert p.stop() == 0
