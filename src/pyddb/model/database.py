@@ -104,7 +104,7 @@ class DynamoDB:
     def offload_checkpoints(self, on: bool = True) -> None:
         """Writes made by the calling thread never run an automatic checkpoint themselves (until called with
         on=False): one that falls due runs in a thread of its own (the engine's D10). The server's event loop
-        calls this, so no write it runs waits for page writes."""
+        calls this, so none of the writes it runs writes a checkpoint's pages itself."""
         self.engine.offload_checkpoints(on)
 
     def quick_writes(self) -> bool:
