@@ -574,9 +574,17 @@ def test_w5_a_spare_segment_is_zero_filled_in_the_background(tmp_path):
     seg = 4 << 20
     with Wal(d, segment_bytes=seg, sync="off", archive=True) as w:
         chunk = b"s" * (1 << 20)
+        w.append(chunk)
+        assert not [f for f in os.listdir(d) if f.startswith("spare-")]     # none until half-way
+        w.append(chunk)                                  # past half of the first segment: a spare starts
+        deadline = time.monotonic() + 10
+        while not [f for f in os.listdir(d) if f.startswith("spare-")]:
+            assert time.monotonic() < deadline
+            time.sleep(0.001)
         while w.stats()["segments"] < 2:
             w.append(chunk)
-        assert w.stats()["segments_created"] == 2
+        # the first roll took that spare (waiting for it if need be) instead of zero-filling a segment itself
+        assert w.stats()["segments_created"] == 1 and w.stats()["segments_recycled"] == 1
     spares = [f for f in os.listdir(d) if f.startswith("spare-")]
     assert len(spares) == 1 and os.path.getsize(os.path.join(d, spares[0])) == seg
     with Wal(d, segment_bytes=seg, sync="off", archive=True) as w:
