@@ -10,8 +10,10 @@
 #   %016x.wal.tmp  a segment being created (zero-filled, then renamed into place); removed at open.
 #   %016x.free     a retired segment kept for recycling (non-archive mode, at most 2); named by its old first
 #                  LSN; renamed to the next %016x.wal when one is needed. Never read as part of the log.
-#   spare-%016x.free  a zero-filled segment made in the background after a roll found nothing to recycle
-#                  (segments >= 4 MiB only), so the next roll renames instead of writing 64 MiB of zeros.
+#   spare-%016x.free  a zero-filled segment made in the background after a roll found nothing to recycle,
+#                  or once the current segment is half full with nothing to roll into (segments >= 4 MiB
+#                  only), so the next roll renames instead of writing 64 MiB of zeros (it waits for a spare
+#                  still being made).
 #
 # SEGMENT FORMAT
 #   A segment is `segment_bytes` long (a record larger than that gets a segment of its own, sized to fit),
