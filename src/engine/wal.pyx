@@ -437,7 +437,8 @@ cdef class Wal:
         pthread_mutex_unlock(&self._mu)
         self._n_appends += 1
         self._n_bytes += rec
-        if self._spare_thread is None and self._write_off > (self._seg_size >> 1) and not self._free:
+        if (self._spare_thread is None and self._write_off > (self._seg_size >> 1) and not self._free
+                and self.segment_bytes >= SPARE_MIN_BYTES):
             # Half-way through a segment with nothing to roll into (a new log, or one reopened without
             # free segments): make a spare now, so the roll renames one instead of zero-filling a segment
             # in the commit (~45 ms for 64 MiB). Every roll starts the next one itself (_roll).
@@ -537,10 +538,14 @@ cdef class Wal:
         if (self._free or self.segment_bytes < SPARE_MIN_BYTES
                 or (self._spare_thread is not None and self._spare_thread.is_alive())):
             return 0
-        self._spare_thread = threading.Thread(
+        t = threading.Thread(
             target=_make_spare, name="pyddb-wal-spare", daemon=True,
             args=(weakref.ref(self), os.path.join(self.dirpath, "spare-%016x.free" % name), self.segment_bytes))
-        self._spare_thread.start()
+        try:
+            t.start()
+        except RuntimeError:                             # no thread to be had: a spare is only a speed-up,
+            return 0                                     #   and the record before us is written already
+        self._spare_thread = t
         return 0
 
     def _add_spare(self, path):

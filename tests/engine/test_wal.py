@@ -595,6 +595,24 @@ def test_w5_a_spare_segment_is_zero_filled_in_the_background(tmp_path):
         assert [r[0] for r in w.records()] == list(range(1, w.last_lsn + 1)) and w.last_lsn > n
 
 
+
+def test_w5_no_thread_for_a_spare_costs_the_spare_only(tmp_path, monkeypatch):
+    """A spare is a speed-up: when no thread can be started for it, the appends that would start one (half-way
+    through a segment, after a roll) succeed, rolls create segments themselves, and the log reads back."""
+    def no_thread(self):
+        raise RuntimeError("can't start new thread")
+    d = str(tmp_path / "wal")
+    monkeypatch.setattr(threading.Thread, "start", no_thread)
+    with Wal(d, segment_bytes=4 << 20, sync="off") as w:
+        chunk = b"s" * (1 << 20)
+        while w.stats()["segments"] < 3:
+            w.append(chunk)
+        assert w.stats()["segments_created"] == 3 and not [f for f in os.listdir(d) if f.startswith("spare-")]
+        n = w.last_lsn
+    monkeypatch.undo()
+    with Wal(d, segment_bytes=4 << 20, sync="off") as w:
+        assert [r[0] for r in w.records()] == list(range(1, n + 1))
+
 # ---- simulated power loss ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("seed", range(int(os.environ.get("WAL_SEEDS", "60"))))
