@@ -207,3 +207,87 @@ def test_kept_resolutions_hold_no_request_values_and_no_large_name_maps(tmp_path
         c.update_item(**request)
         assert not any("r4name" in repr(key) for key in list(common.RESOLVED._data))     # not kept
         assert c.get_item(TableName=TABLE, Key={"pk": {"S": "r4"}})["Item"]["r4name99"] == {"S": "v"}
+
+
+# ---- Query and Scan: key conditions and filters are kept too --------------------------------------------
+
+QTABLE = "resolved_cache_q"
+
+
+@pytest.fixture
+def qtable(ddb):
+    ddb.create_table(TableName=QTABLE, BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")],
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                {"AttributeName": "sk", "KeyType": "RANGE"}])
+    for p in ("p1", "p2"):
+        for i in range(5):
+            ddb.put_item(TableName=QTABLE, Item={"pk": {"S": p}, "sk": {"S": "s%d" % i}, "n": {"N": str(i)}})
+    return QTABLE
+
+
+def keys(out):
+    return [(i["pk"]["S"], i["sk"]["S"]) for i in out["Items"]]
+
+
+def test_queries_take_each_requests_key_and_filter_values(ddb, qtable):
+    q = dict(TableName=QTABLE, KeyConditionExpression="pk = :p AND sk >= :s")
+    assert keys(ddb.query(ExpressionAttributeValues={":p": {"S": "p1"}, ":s": {"S": "s3"}}, **q)) == \
+        [("p1", "s3"), ("p1", "s4")]
+    assert keys(ddb.query(ExpressionAttributeValues={":p": {"S": "p2"}, ":s": {"S": "s4"}}, **q)) == \
+        [("p2", "s4")]
+    q = dict(TableName=QTABLE, KeyConditionExpression="pk = :p AND begins_with(sk, :pre)",
+             FilterExpression="n <> :skip")
+    assert keys(ddb.query(ExpressionAttributeValues={":p": {"S": "p1"}, ":pre": {"S": "s"},
+                                                     ":skip": {"N": "2"}}, **q)) == \
+        [("p1", "s0"), ("p1", "s1"), ("p1", "s3"), ("p1", "s4")]
+    assert keys(ddb.query(ExpressionAttributeValues={":p": {"S": "p2"}, ":pre": {"S": "s0"},
+                                                     ":skip": {"N": "2"}}, **q)) == [("p2", "s0")]
+    assert keys(ddb.query(ExpressionAttributeValues={":p": {"S": "p2"}, ":pre": {"S": "s"},
+                                                     ":skip": {"N": "0"}}, **q)) == \
+        [("p2", "s1"), ("p2", "s2"), ("p2", "s3"), ("p2", "s4")]
+    out = ddb.scan(TableName=QTABLE, FilterExpression="n = :n", ExpressionAttributeValues={":n": {"N": "4"}})
+    assert sorted(keys(out)) == [("p1", "s4"), ("p2", "s4")]
+
+
+def test_a_query_is_judged_again_for_another_type_its_values_and_its_placeholders(ddb, qtable):
+    q = dict(TableName=QTABLE, KeyConditionExpression="pk = :p")
+    assert len(ddb.query(ExpressionAttributeValues={":p": {"S": "p1"}}, **q)["Items"]) == 5
+    assert fails(ddb.query, ExpressionAttributeValues={":p": {"N": "1"}}, **q) == (
+        "ValidationException",
+        "One or more parameter values were invalid: Condition parameter type does not match schema type")
+    assert fails(ddb.query, ExpressionAttributeValues={":p": {"S": "p1"}, ":x": {"S": "x"}}, **q) == (
+        "ValidationException",
+        "Value provided in ExpressionAttributeValues unused in expressions: keys: {:x}")
+    q = dict(TableName=QTABLE, KeyConditionExpression="pk = :p AND sk BETWEEN :lo AND :hi")
+    values = {":p": {"S": "p1"}, ":lo": {"S": "s1"}, ":hi": {"S": "s2"}}
+    assert keys(ddb.query(ExpressionAttributeValues=values, **q)) == [("p1", "s1"), ("p1", "s2")]
+    values = {":p": {"S": "p1"}, ":lo": {"S": "s4"}, ":hi": {"S": "s1"}}
+    code, message = fails(ddb.query, ExpressionAttributeValues=values, **q)
+    assert code == "ValidationException"
+    assert message.startswith("Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to "
+                              "be greater than or equal to lower bound") and "{S:s4}" in message
+
+
+def test_a_repeated_query_uses_the_kept_resolutions_and_they_hold_no_values(tmp_path):
+    import pyddb
+    from pyddb.api import common
+
+    marker = "kept-nowhere-" + "q" * 100
+    with pyddb.connect(str(tmp_path / "db")) as c:
+        c.create_table(TableName=QTABLE, BillingMode="PAY_PER_REQUEST",
+                       AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"}
+                                             for n in ("pk", "sk")],
+                       KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                  {"AttributeName": "sk", "KeyType": "RANGE"}])
+        c.put_item(TableName=QTABLE, Item={"pk": {"S": marker}, "sk": {"S": "a"}, "v": {"S": marker}})
+        q = dict(TableName=QTABLE, KeyConditionExpression="pk = :kp AND sk > :ks", FilterExpression="v = :kv")
+        values = {":kp": {"S": marker}, ":ks": {"S": "0"}, ":kv": {"S": marker}}
+        assert len(c.query(ExpressionAttributeValues=values, **q)["Items"]) == 1
+        hits = common.RESOLVED.hits
+        other = dict(values, **{":kv": {"S": "other"}})
+        assert len(c.query(ExpressionAttributeValues=other, **q)["Items"]) == 0
+        assert common.RESOLVED.hits == hits + 2            # the key condition and the filter
+        texts = ("pk = :kp AND sk > :ks", "v = :kv")   # this test's own
+        kept = [entry for key, entry in common.RESOLVED._data.items() if key[1] in texts]
+        assert len(kept) == 2 and all(marker not in repr(entry[0]) for entry in kept)

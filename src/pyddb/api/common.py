@@ -53,9 +53,9 @@ def _validate_values_typed(values):
 
 
 # RESOLVED EXPRESSIONS (R1-R4). Resolving an expression (resolve.py: placeholders, operand types, paths) is
-# most of an UpdateItem's expression cost, and its outcome depends on the expression's text, the request's
-# ExpressionAttributeNames, and the placeholders and *types* of its ExpressionAttributeValues; not on the
-# values themselves, which a resolved tree reads per request (evaluate.literal: every Literal keeps its
+# most of an UpdateItem's or a Query's expression cost, and its outcome depends on the expression's text, the
+# request's ExpressionAttributeNames, and the placeholders and *types* of its ExpressionAttributeValues; not
+# on the values themselves, which a resolved tree reads per request (evaluate.literal: every Literal keeps its
 # placeholder). So a successful resolution is kept under (kind, text, names, placeholders and types):
 #   (R1) only successes are kept, and only when no check looked at a value itself (Resolver.value_checked:
 #        attribute_type's type name, BETWEEN's bounds); everything else is decided by the key.
@@ -99,8 +99,8 @@ class Expressions:
         self.nested: Dict[str, Set[str]] = {}
         self.legacy_update = False
 
-    def _resolved(self, kind: str, text: str, resolve: Callable[[Any], Any],
-                  nested: Callable[[Any], Set[str]]):
+    def resolved(self, kind: str, text: str, resolve: Callable[[Any], Any],
+                 nested: Callable[[Any], Set[str]]):
         """(resolve(resolver), nested(that)) for expression `text` of this request, through RESOLVED
         (R1-R4)."""
         key = (kind, text, self._placeholders)
@@ -140,7 +140,7 @@ class Expressions:
     def condition(self, kind: str = "ConditionExpression") -> Optional[Callable[[Dict], bool]]:
         text = self.request.get(kind)
         if text is not None:
-            tree, self.nested["condition"] = self._resolved(
+            tree, self.nested["condition"] = self.resolved(
                 kind, text, lambda r: r.condition_tree(ex.parse_condition(text, kind)), nested_names)
             return compile_condition(tree, self.resolver.values)
         if kind == "ConditionExpression":
@@ -154,7 +154,7 @@ class Expressions:
     def filter(self, legacy_param: str) -> Optional[Callable[[Dict], bool]]:
         text = self.request.get("FilterExpression")
         if text is not None:
-            tree, self.nested["filter"] = self._resolved(
+            tree, self.nested["filter"] = self.resolved(
                 "FilterExpression", text,
                 lambda r: r.condition_tree(ex.parse_condition(text, "FilterExpression")), nested_names)
             return compile_condition(tree, self.resolver.values)
@@ -168,7 +168,7 @@ class Expressions:
     def projection(self):
         text = self.request.get("ProjectionExpression")
         if text is not None:
-            plan, self.nested["projection"] = self._resolved(
+            plan, self.nested["projection"] = self.resolved(
                 "ProjectionExpression", text, lambda r: r.projection(ex.parse_projection(text)),
                 _nested_of_paths)
             return plan
@@ -180,7 +180,7 @@ class Expressions:
     def update(self):
         text = self.request.get("UpdateExpression")
         if text is not None:
-            plan, self.nested["update"] = self._resolved(
+            plan, self.nested["update"] = self.resolved(
                 "UpdateExpression", text, lambda r: r.update(ex.parse_update(text)), nested_names)
             return plan.bind(self.resolver.values)
         if self.request.get("AttributeUpdates"):

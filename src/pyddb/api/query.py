@@ -49,6 +49,7 @@ from pyddb.errors import ValidationException
 from pyddb.expressions import ast
 from pyddb.expressions import messages as msg
 from pyddb.expressions.evaluate import compile_condition
+from pyddb.expressions.resolve import bind_key_conditions
 from pyddb.model import legacy
 from pyddb.model import query as q
 from pyddb.model.items import MISMATCH, check_key
@@ -219,13 +220,27 @@ def scan_select(request: dict[str, Any]) -> None:
 
 # ---- expressions ----------------------------------------------------------------------------------------
 
-def _check_key_condition_shape(resolver: ex.Resolver, parsed) -> dict:
+def _check_key_condition_shape(exprs: Expressions, text: str) -> dict:
     """The key-condition checks DynamoDB makes before it looks at the table (dynalite validations/query.js:
     convertKeyCondition, then "Conditions can be of length 1 or 2 only"): Resolver.key_conditions, the
-    schema-free half of Resolver.key_condition. It also marks the expression's placeholders as used for the
+    schema-free half of Resolver.key_condition, through the kept resolutions (api/common.py RESOLVED) and
+    with this request's own values. It also marks the expression's placeholders as used for the
     unused-placeholder check. The conditions it returns get the schema half (Resolver.key_condition_schema)
     once the table is known (_key_condition), so the expression is resolved once per Query."""
-    return resolver.key_conditions(parsed)
+    kept, _ = exprs.resolved("KeyConditionExpression", text,
+                             lambda r: r.key_condition_literals(ex.parse_key_condition(text)), _no_names)
+    return bind_key_conditions(kept, exprs.resolver.values)
+
+
+def _filter_tree(resolver: ex.Resolver, text: str) -> tuple:
+    """A FilterExpression's resolved tree and its document paths (_paths): what _Request keeps (under its own
+    kind: Expressions.filter keeps the tree alone)."""
+    tree = resolver.condition_tree(ex.parse_condition(text, "FilterExpression"))
+    return tree, tuple(_paths(tree, []))
+
+
+def _no_names(result) -> tuple:
+    return ()
 
 
 def _paths(node, out: list[tuple]) -> list[tuple]:
@@ -252,14 +267,15 @@ class _Request:
         self.key_condition = None          # the KeyConditionExpression's conditions, schema not yet checked
         text = request.get("KeyConditionExpression") if key_condition else None
         if text is not None:
-            self.key_condition = _check_key_condition_shape(self.resolver, ex.parse_key_condition(text))
+            self.key_condition = _check_key_condition_shape(exprs, text)
         self.filter_word = "Filter Expression"
         self.filter_paths: list[tuple] = []
         text = request.get("FilterExpression")
         if text is not None:
-            tree = self.resolver.condition_tree(ex.parse_condition(text, "FilterExpression"))
-            self.filter = compile_condition(tree)
-            self.filter_paths = _paths(tree, [])
+            (tree, paths), _ = exprs.resolved("QueryScanFilter", text, lambda r: _filter_tree(r, text),
+                                              _no_names)
+            self.filter = compile_condition(tree, self.resolver.values)
+            self.filter_paths = list(paths)
         else:
             # ConditionalOperator needs a QueryFilter/ScanFilter of two or more conditions (model/legacy.py)
             legacy.check_conditional_operator(request.get(legacy_filter), request.get("ConditionalOperator"))

@@ -32,7 +32,7 @@ from decimal import Decimal
 
 from . import ast
 from . import messages as msg
-from .evaluate import KeyCondition, ProjectionPlan, UpdatePlan, compile_condition
+from .evaluate import KeyCondition, ProjectionPlan, UpdatePlan, compile_condition, literal
 
 ALL = None  # "any type"
 _ORDERED = frozenset(("S", "N", "B"))
@@ -331,6 +331,12 @@ class Resolver:
         """The schema-free half of key_condition: the expression checked as a condition (marking its
         placeholders used), reduced to {attribute: (operator, values)}, with 1 or 2 conditions. A Query
         makes these checks before it looks at the table, and the schema half once the table is known."""
+        return bind_key_conditions(self.key_condition_literals(parsed), None)
+
+    def key_condition_literals(self, parsed: ast.Parsed) -> dict:
+        """key_conditions with each value still the Literal it was resolved to ({attribute: (operator,
+        (Literal, ...))}): a result to keep for later requests (api/common.py RESOLVED), which
+        bind_key_conditions gives each request's own values."""
         root = self.condition_tree(parsed)
         conds = {}
         self._kc_walk(root, conds)
@@ -399,7 +405,13 @@ class Resolver:
             self._fail(msg.KC_ONE_PER_KEY)
         if at != 0:
             op = _FLIP[op]
-        conds[attr] = (op, [a.av for i, a in enumerate(args) if i != at])
+        conds[attr] = (op, tuple(a for i, a in enumerate(args) if i != at))
+
+
+def bind_key_conditions(conds: dict, values) -> dict:
+    """{attribute: (operator, [AttributeValue, ...])} of key_condition_literals' result, with the values of
+    `values` (a request's validated ExpressionAttributeValues: evaluate.literal), or the Literals' own."""
+    return {attr: (op, [literal(n, values) for n in nodes]) for attr, (op, nodes) in conds.items()}
 
 
 def _leaf_path(path, depth, node):
