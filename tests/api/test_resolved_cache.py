@@ -291,3 +291,30 @@ def test_a_repeated_query_uses_the_kept_resolutions_and_they_hold_no_values(tmp_
         texts = ("pk = :kp AND sk > :ks", "v = :kv")   # this test's own
         kept = [entry for key, entry in common.RESOLVED._data.items() if key[1] in texts]
         assert len(kept) == 2 and all(marker not in repr(entry[0]) for entry in kept)
+
+
+def test_requests_with_many_or_long_value_placeholders_are_not_kept(tmp_path):
+    """R4: the key holds every placeholder of a request, used or not, so a request with many (or long) ones
+    is resolved and answered but not kept: a stream of such requests cannot fill the cache with big keys."""
+    import pyddb
+    from pyddb.api import common
+
+    with pyddb.connect(str(tmp_path / "db")) as c:
+        c.create_table(TableName=QTABLE, BillingMode="PAY_PER_REQUEST",
+                       AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"}
+                                             for n in ("pk", "sk")],
+                       KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                  {"AttributeName": "sk", "KeyType": "RANGE"}])
+        c.put_item(TableName=QTABLE, Item={"pk": {"S": "m"}, "sk": {"S": "1"}, "a": {"S": "x"}})
+        many = {":m%d" % i: {"S": "x"} for i in range(100)}
+        text = "pk = :mp AND sk > :m0"
+        filters = " OR ".join("a = :m%d" % i for i in range(1, 100))
+        out = c.query(TableName=QTABLE, KeyConditionExpression=text, FilterExpression=filters,
+                      ExpressionAttributeValues=dict(many, **{":mp": {"S": "m"}, ":m0": {"S": "0"}}))
+        assert out["Count"] == 1
+        long_name = ":" + "l" * 2000
+        out = c.query(TableName=QTABLE, KeyConditionExpression="pk = :mp2 AND sk > " + long_name,
+                      ExpressionAttributeValues={":mp2": {"S": "m"}, long_name: {"S": "0"}})
+        assert out["Count"] == 1
+        assert not [key for key in list(common.RESOLVED._data) if key[1] in (text, filters)
+                    or long_name in key[1]]

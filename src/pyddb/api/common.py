@@ -64,8 +64,9 @@ def _validate_values_typed(values):
 #   (R3) the placeholders an expression used are kept with it and marked used again on each hit, so the
 #        unused-placeholder check (across all of a request's expressions) sees what resolving would have.
 #   (R4) a kept tree holds no request's values: it is resolved against a stand-in of each value's type
-#        (_STAND_INS), and a request whose names map is large (over _MAX_KEPT_NAMES names or
-#        _MAX_KEPT_NAME_CHARS characters) is not kept, so 4096 entries stay a few MB at most.
+#        (_STAND_INS), and a request whose names map or value placeholders are many or long (over
+#        _MAX_KEPT_NAMES of either, or _MAX_KEPT_NAME_CHARS characters in either) is not kept, so 4096
+#        entries stay a few MB at most: the key holds all of them, used or not.
 RESOLVED = ParseCache(4096)
 _MAX_KEPT_NAMES = 64
 _MAX_KEPT_NAME_CHARS = 1024
@@ -132,10 +133,14 @@ class Expressions:
         return result, names
 
     def _small_key(self) -> bool:
-        """Whether the names map is small enough to keep in a RESOLVED key (R4)."""
-        names = self._placeholders[0]
+        """Whether the names map and the value placeholders are small enough to keep in a RESOLVED key (R4):
+        the key holds every name and every placeholder of the request, used or not."""
+        names, typed = self._placeholders
+        if len(typed) > 2 * _MAX_KEPT_NAMES or sum(len(typed[i]) for i in range(0, len(typed), 2)) > \
+                _MAX_KEPT_NAME_CHARS:
+            return False
         return names is None or (len(names) <= _MAX_KEPT_NAMES
-                                 and sum(len(v) for _, v in names) <= _MAX_KEPT_NAME_CHARS)
+                                 and sum(len(k) + len(v) for k, v in names) <= _MAX_KEPT_NAME_CHARS)
 
     def condition(self, kind: str = "ConditionExpression") -> Optional[Callable[[Dict], bool]]:
         text = self.request.get(kind)
@@ -151,13 +156,9 @@ class Expressions:
             legacy.check_conditional_operator(expected, self.request.get("ConditionalOperator"))
         return None
 
-    def filter(self, legacy_param: str) -> Optional[Callable[[Dict], bool]]:
-        text = self.request.get("FilterExpression")
-        if text is not None:
-            tree, self.nested["filter"] = self.resolved(
-                "FilterExpression", text,
-                lambda r: r.condition_tree(ex.parse_condition(text, "FilterExpression")), nested_names)
-            return compile_condition(tree, self.resolver.values)
+    def legacy_filter(self, legacy_param: str) -> Optional[Callable[[Dict], bool]]:
+        """A QueryFilter/ScanFilter (`legacy_param`) as a compiled condition, or None. (A FilterExpression is
+        api/query.py's _Request's: it keeps the filter's paths with its tree.)"""
         conditions = self.request.get(legacy_param)
         if conditions:
             text, names, values = legacy.filter_conditions(conditions,

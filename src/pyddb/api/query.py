@@ -257,8 +257,8 @@ def _paths(node, out: list[tuple]) -> list[tuple]:
 
 
 class _Request:
-    """A Query's or Scan's resolved expressions: key conditions (Resolver.key_conditions), filter,
-    projection."""
+    """A Query's or Scan's resolved expressions: key conditions (_check_key_condition_shape: kept and bound to
+    this request's values), filter (kept with its paths), projection."""
 
     def __init__(self, request: dict[str, Any], legacy_filter: str, key_condition: bool):
         self.request = request
@@ -279,7 +279,7 @@ class _Request:
         else:
             # ConditionalOperator needs a QueryFilter/ScanFilter of two or more conditions (model/legacy.py)
             legacy.check_conditional_operator(request.get(legacy_filter), request.get("ConditionalOperator"))
-            self.filter = exprs.filter(legacy_filter)
+            self.filter = exprs.legacy_filter(legacy_filter)
             if self.filter is not None:
                 self.filter_word = legacy_filter
                 self.filter_paths = [(name,) for name in request[legacy_filter]]
