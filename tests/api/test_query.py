@@ -1137,3 +1137,21 @@ def test_lsi_pagination_with_duplicate_sort_values_returns_each_item_once_both_d
                 got = [table_key(i) for p in got_pages for i in p["Items"]]
                 assert got == [table_key(i) for i in (want if forward else want[::-1])]
                 assert all(set(p["LastEvaluatedKey"]) == {"pk", "sk", "l"} for p in got_pages[:-1])
+
+
+def test_an_empty_partition_key_value_is_refused(ddb):
+    """DynamoDB: "... cannot contain an empty string value. Key: PK" for Key("PK").eq("") (a capture in
+    getmoto/moto#7062), after the schema checks; through an index, the index's partition key is named."""
+    create(ddb, "empty_pk", gsis=[("byg", ("g", "B"), None, "ALL")])
+    empty = "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain " \
+            "an empty %s value. Key: %s"
+    assert fails(ddb.query, TableName="empty_pk", KeyConditionExpression="pk = :p",
+                 ExpressionAttributeValues={":p": {"S": ""}}) == \
+        ("ValidationException", empty % ("string", "pk"))
+    assert fails(ddb.query, TableName="empty_pk", IndexName="byg", KeyConditionExpression="g = :g",
+                 ExpressionAttributeValues={":g": {"B": b""}}) == \
+        ("ValidationException", empty % ("binary", "g"))
+    # the schema checks come first
+    assert fails(ddb.query, TableName="empty_pk", KeyConditionExpression="pk > :p",
+                 ExpressionAttributeValues={":p": {"S": ""}}) == \
+        ("ValidationException", "Query key condition not supported")

@@ -394,6 +394,12 @@ def _key_condition(r: _Request, hash_key: KeyAttr, range_key: KeyAttr | None,
             types[range_key.name] = range_key.type
         kc = r.resolver.key_condition_schema(r.key_condition, hash_key.name,
                                              range_key.name if range_key else None, types)
+        # An empty partition key value: what DynamoDB answers (a user's capture in getmoto/moto#7062, moto's
+        # KeyIsEmptyStringException after the schema checks); not known for the sort key, so not checked.
+        if kc.hash_value.get("S") == "":
+            raise ValidationException(size.empty_key_string(hash_key.name))
+        if kc.hash_value.get("B") == b"":
+            raise ValidationException(size.empty_key_binary(hash_key.name))
         if start is not None and range_key is not None:
             _check_start_key_piece(start, range_key, False)
         return kc
