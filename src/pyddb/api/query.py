@@ -222,9 +222,9 @@ def scan_select(request: dict[str, Any]) -> None:
 
 def _check_key_condition_shape(exprs: Expressions, text: str) -> dict:
     """The key-condition checks DynamoDB makes before it looks at the table (dynalite validations/query.js:
-    convertKeyCondition, then "Conditions can be of length 1 or 2 only"): Resolver.key_conditions, the
-    schema-free half of Resolver.key_condition, through the kept resolutions (api/common.py RESOLVED) and
-    with this request's own values. It also marks the expression's placeholders as used for the
+    convertKeyCondition, then "Conditions can be of length 1 or 2 only"): Resolver.key_condition_literals,
+    the schema-free half of Resolver.key_condition, through the kept resolutions (api/common.py RESOLVED),
+    bound to this request's own values. It also marks the expression's placeholders as used for the
     unused-placeholder check. The conditions it returns get the schema half (Resolver.key_condition_schema)
     once the table is known (_key_condition), so the expression is resolved once per Query."""
     kept, _ = exprs.resolved("KeyConditionExpression", text,
@@ -233,8 +233,8 @@ def _check_key_condition_shape(exprs: Expressions, text: str) -> dict:
 
 
 def _filter_tree(resolver: ex.Resolver, text: str) -> tuple:
-    """A FilterExpression's resolved tree and its document paths (_paths): what _Request keeps (under its own
-    kind: Expressions.filter keeps the tree alone)."""
+    """A FilterExpression's resolved tree and its document paths (_paths): what _Request keeps, under a kind
+    of its own ("QueryScanFilter")."""
     tree = resolver.condition_tree(ex.parse_condition(text, "FilterExpression"))
     return tree, tuple(_paths(tree, []))
 
