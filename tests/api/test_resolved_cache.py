@@ -214,12 +214,16 @@ def test_kept_resolutions_hold_no_request_values_and_no_large_name_maps(tmp_path
 QTABLE = "resolved_cache_q"
 
 
+def create_qtable(client):
+    client.create_table(TableName=QTABLE, BillingMode="PAY_PER_REQUEST",
+                        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")],
+                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                   {"AttributeName": "sk", "KeyType": "RANGE"}])
+
+
 @pytest.fixture
 def qtable(ddb):
-    ddb.create_table(TableName=QTABLE, BillingMode="PAY_PER_REQUEST",
-                     AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")],
-                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                                {"AttributeName": "sk", "KeyType": "RANGE"}])
+    create_qtable(ddb)
     for p in ("p1", "p2"):
         for i in range(5):
             ddb.put_item(TableName=QTABLE, Item={"pk": {"S": p}, "sk": {"S": "s%d" % i}, "n": {"N": str(i)}})
@@ -275,11 +279,7 @@ def test_a_repeated_query_uses_the_kept_resolutions_and_they_hold_no_values(tmp_
 
     marker = "kept-nowhere-" + "q" * 100
     with pyddb.connect(str(tmp_path / "db")) as c:
-        c.create_table(TableName=QTABLE, BillingMode="PAY_PER_REQUEST",
-                       AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"}
-                                             for n in ("pk", "sk")],
-                       KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                                  {"AttributeName": "sk", "KeyType": "RANGE"}])
+        create_qtable(c)
         c.put_item(TableName=QTABLE, Item={"pk": {"S": marker}, "sk": {"S": "a"}, "v": {"S": marker}})
         q = dict(TableName=QTABLE, KeyConditionExpression="pk = :kp AND sk > :ks", FilterExpression="v = :kv")
         values = {":kp": {"S": marker}, ":ks": {"S": "0"}, ":kv": {"S": marker}}
@@ -300,11 +300,7 @@ def test_requests_with_many_or_long_value_placeholders_are_not_kept(tmp_path):
     from pyddb.api import common
 
     with pyddb.connect(str(tmp_path / "db")) as c:
-        c.create_table(TableName=QTABLE, BillingMode="PAY_PER_REQUEST",
-                       AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"}
-                                             for n in ("pk", "sk")],
-                       KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                                  {"AttributeName": "sk", "KeyType": "RANGE"}])
+        create_qtable(c)
         c.put_item(TableName=QTABLE, Item={"pk": {"S": "m"}, "sk": {"S": "1"}, "a": {"S": "x"}})
         many = {":m%d" % i: {"S": "x"} for i in range(100)}
         text = "pk = :mp AND sk > :m0"
