@@ -146,10 +146,9 @@ _ascii_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, chec
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 ORJSON_MAX_BRACKETS = 500                  # far below json's recursion limit (sys.getrecursionlimit())
 # loads' pre-check in one pass: digits -> "0", brackets ("[", "{") -> "[", every other byte -> " "; then a
-# body
-# has a run of 19+ digits (an integer orjson would read past 64 bits as a float: left to json) iff _DIGIT_RUN
-# is in its image, and its bracket count is the image's count of "[". (A regex search for [0-9]{19} costs
-# ~2.3 us on a 250-byte PutItem body, this ~0.4 us.)
+# body has a run of 19+ digits (an integer orjson would read past 64 bits as a float: left to json) iff
+# _DIGIT_RUN is in its image, and its bracket count is the image's count of "[". (A regex search for
+# [0-9]{19} costs ~2.3 us on a 250-byte PutItem body, this ~0.4 us.)
 _PRECHECK = bytes(48 if 48 <= c <= 57 else 91 if c in (91, 123) else 32 for c in range(256))
 _DIGIT_RUN = b"0" * 19
 
@@ -411,10 +410,11 @@ class HttpReader:
     """httptools' parser callbacks, building one `Request` per HTTP message: a mixin of app.HttpConnection,
     here because this module is compiled (the callbacks run for every header of every request: ~3 us a
     request interpreted), and the loop that runs a connection's inline requests and writes their responses
-    (`_run`, `_send`: app.py A1, A2, A7), and asyncio's `data_received`. The connection provides `parser`,
-    `transport`, `queue`, `busy`, `closed`, `paused`, `wpaused`, `peer`, `handler`, `server` (`submit`,
-    `stopping`), `loop`, `last`, the per-message fields `_url, _raw, _headers, _body, _body_len, _head_len`,
-    `_discard`, `_eof`, `_expect`, `_pending`, and `_fail(bytes)`, `_close()`."""
+    (`_run`, `_send`: app.py A1, A2, A7), and asyncio's `data_received`. Its fields (`parser`, `transport`,
+    `queue`, `busy`, `closed`, `paused`, `wpaused`, `peer`, `handler`, `server` (`submit`, `stopping`),
+    `loop`, `last`, the per-message `_url, _raw, _headers, _body, _body_len, _head_len`, `_discard`, `_eof`,
+    `_expect`, `_pending`) are C members when compiled (protocol.pxd), else app.HttpConnection's slots, which
+    sets them and provides `_fail(bytes)` and `_close()`."""
 
     __slots__ = ()
 
